@@ -1,0 +1,128 @@
+"""The composition root: builds Dialback from settings (STYLE habit 6)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine as DbEngine
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dialback.adapters.db.migrate import upgrade
+from dialback.adapters.db.session import make_engine, make_session_factory
+from dialback.adapters.db.tables import ApiKey, Company
+from dialback.adapters.simnet import Population, SimulatedNetwork, TrunkBehaviour
+from dialback.adapters.simnet.scripted import load_population_file
+from dialback.config import Settings
+from dialback.ports import Clock, Telephony
+from dialback.services.attempts import CallbackWorker
+from dialback.services.bus import MessageBus
+from dialback.services.engine import Engine
+from dialback.services.flow import FlowTimers
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_key(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_urlsafe(24)}"
+
+
+@dataclass
+class Container:
+    """Everything a running Dialback process is made of."""
+
+    settings: Settings
+    db: DbEngine
+    sessions: sessionmaker[Session]
+    clock: Clock
+    bus: MessageBus
+    telephony: Telephony
+    worker: CallbackWorker
+    engine: Engine
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+def build(
+    settings: Settings,
+    *,
+    clock: Clock,
+    telephony: Telephony | None = None,
+    poll_seconds: float | None = None,
+    timers: FlowTimers | None = None,
+) -> Container:
+    """Wire the process. Call from inside the event loop that will run it."""
+    db = make_engine(settings.database_url)
+    upgrade(db)
+    sessions = make_session_factory(db)
+    bus = MessageBus()
+    if telephony is None:
+        telephony = build_simnet(settings, clock=clock)
+    worker = CallbackWorker(
+        sessions=sessions,
+        telephony=telephony,
+        clock=clock,
+        bus=bus,
+        timers=timers,
+        recordings_dir=settings.recordings_dir,
+    )
+    engine = Engine(
+        sessions=sessions,
+        worker=worker,
+        clock=clock,
+        node_id=settings.node_id,
+        lease=timedelta(seconds=settings.lease_seconds),
+        poll_seconds=settings.poll_seconds if poll_seconds is None else poll_seconds,
+        max_concurrent=settings.max_concurrent_attempts,
+    )
+    if settings.admin_key:
+        ensure_admin_key(sessions, settings.admin_key, now=clock.now())
+    return Container(
+        settings=settings,
+        db=db,
+        sessions=sessions,
+        clock=clock,
+        bus=bus,
+        telephony=telephony,
+        worker=worker,
+        engine=engine,
+    )
+
+
+def build_simnet(settings: Settings, *, clock: Clock) -> SimulatedNetwork:
+    subscribers = load_population_file(settings.sim_population) if settings.sim_population else {}
+    trunks = {"default": TrunkBehaviour(name="default")}
+    if settings.sim_population:
+        raw = json.loads(Path(settings.sim_population).read_text())
+        for name, t in raw.get("trunks", {}).items():
+            trunks[name] = TrunkBehaviour(name=name, failure_prob=float(t.get("failure_prob", 0)))
+    return SimulatedNetwork(
+        Population(settings.sim_seed, subscribers),
+        clock=clock,
+        trunks=trunks,
+        seed=settings.sim_seed,
+        call_log_path=settings.sim_call_log,
+    )
+
+
+def ensure_admin_key(sessions: sessionmaker[Session], key: str, *, now: datetime) -> None:
+    """Store ``key`` as an admin key of the first company (created if none)."""
+    with sessions() as s:
+        digest = hash_key(key)
+        if s.scalar(select(ApiKey).where(ApiKey.key_hash == digest)) is not None:
+            return
+        company = s.scalar(select(Company).order_by(Company.id))
+        if company is None:
+            company = Company(name="My company", created_at=now)
+            s.add(company)
+            s.flush()
+        s.add(
+            ApiKey(company_id=company.id, name="bootstrap", key_hash=digest, created_at=now)
+        )
+        s.commit()
