@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import Engine as DbEngine
 from sqlalchemy import select
@@ -16,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dialback.adapters.db.migrate import upgrade
 from dialback.adapters.db.session import make_engine, make_session_factory
 from dialback.adapters.db.tables import ApiKey, Company
-from dialback.adapters.simnet import Population, SimulatedNetwork, TrunkBehaviour
+from dialback.adapters.simnet import Population, SimulatedNetwork, Subscriber, TrunkBehaviour
 from dialback.adapters.simnet.scripted import load_population_file
 from dialback.config import Settings
 from dialback.ports import Clock, Telephony
@@ -96,12 +94,11 @@ def build(
 
 
 def build_simnet(settings: Settings, *, clock: Clock) -> SimulatedNetwork:
-    subscribers = load_population_file(settings.sim_population) if settings.sim_population else {}
+    subscribers: dict[str, Subscriber] = {}
     trunks = {"default": TrunkBehaviour(name="default")}
     if settings.sim_population:
-        raw = json.loads(Path(settings.sim_population).read_text())
-        for name, t in raw.get("trunks", {}).items():
-            trunks[name] = TrunkBehaviour(name=name, failure_prob=float(t.get("failure_prob", 0)))
+        subscribers, scripted_trunks = load_population_file(settings.sim_population)
+        trunks.update(scripted_trunks)
     return SimulatedNetwork(
         Population(settings.sim_seed, subscribers),
         clock=clock,
@@ -122,7 +119,5 @@ def ensure_admin_key(sessions: sessionmaker[Session], key: str, *, now: datetime
             company = Company(name="My company", created_at=now)
             s.add(company)
             s.flush()
-        s.add(
-            ApiKey(company_id=company.id, name="bootstrap", key_hash=digest, created_at=now)
-        )
+        s.add(ApiKey(company_id=company.id, name="bootstrap", key_hash=digest, created_at=now))
         s.commit()

@@ -487,7 +487,10 @@ def test_the_network_log_has_one_fsynced_line_per_event(
 def test_generated_clients_have_the_advertised_shares() -> None:
     rng = random.Random(2024)
     clients = [generate_client(rng, f"+7{i}", "Europe/Moscow") for i in range(5000)]
-    share = lambda pred: sum(map(pred, clients)) / len(clients)  # noqa: E731
+
+    def share(trait: Callable[[Subscriber], bool]) -> float:
+        return sum(map(trait, clients)) / len(clients)
+
     assert 0.01 <= share(lambda c: c.invalid) <= 0.035
     assert 0.45 <= share(lambda c: c.voicemail) <= 0.55
     assert 0.02 <= share(lambda c: c.blocks_substituted_cid) <= 0.07

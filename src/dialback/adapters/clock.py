@@ -53,7 +53,9 @@ class _VirtualSelector(selectors.BaseSelector):
 
     def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
         # Only the loop's own self-pipe is registered; it is never selected.
-        key = selectors.SelectorKey(fileobj, fileobj if isinstance(fileobj, int) else -1, events, data)
+        key = selectors.SelectorKey(
+            fileobj, fileobj if isinstance(fileobj, int) else -1, events, data
+        )
         self._map[fileobj] = key
         return key
 

@@ -26,7 +26,7 @@ class CalendarError(ValueError):
 
 def _default_hours() -> dict[int, tuple[Interval, ...]]:
     nine_to_six = ((time(9, 0), time(18, 0)),)
-    return {d: nine_to_six for d in range(5)}
+    return dict.fromkeys(range(5), nine_to_six)
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,9 @@ def parse_hours(spec: Mapping[str, Iterable[str]]) -> dict[int, tuple[Interval, 
 def format_hours(hours: Mapping[int, tuple[Interval, ...]]) -> dict[str, list[str]]:
     """The inverse of ``parse_hours``."""
     return {
-        WEEKDAYS[d]: [f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}" for s, e in intervals]
+        WEEKDAYS[d]: [
+            f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}" for s, e in intervals
+        ]
         for d, intervals in sorted(hours.items())
     }
 

@@ -142,9 +142,7 @@ def _hopeless(last: AttemptSummary) -> GiveUp | None:
     return None
 
 
-def _common_plan(
-    history: Sequence[AttemptSummary], *, at: datetime, ctx: Context
-) -> AttemptPlan:
+def _common_plan(history: Sequence[AttemptSummary], *, at: datetime, ctx: Context) -> AttemptPlan:
     last = history[-1]
     trunk = last.trunk_index
     if last.carrier_failed and ctx.trunks > 1:

@@ -31,7 +31,6 @@ from dialback.adapters.db.tables import (
     Trunk,
     Widget,
 )
-from dialback.adapters.db.tables import Leg as LegRow
 from dialback.domain.calls import (
     ATTEMPT_TRANSITIONS,
     REQUEST_TRANSITIONS,
@@ -277,7 +276,9 @@ class CallbackWorker:
         )
         return event
 
-    def _request_to(self, request: CallbackRequest, new: RequestState, now: datetime) -> StateChanged:
+    def _request_to(
+        self, request: CallbackRequest, new: RequestState, now: datetime
+    ) -> StateChanged:
         event = transition(
             REQUEST_TRANSITIONS,
             kind="request",
@@ -308,7 +309,9 @@ class CallbackWorker:
         now = self._clock.now()
         handled = 0
         with self._sessions() as s:
-            for job in jobs.orphaned(s, kind=CALLBACK_JOB, now=now, node=node, incarnation_owner=owner):
+            for job in jobs.orphaned(
+                s, kind=CALLBACK_JOB, now=now, node=node, incarnation_owner=owner
+            ):
                 handled += 1
                 events = self._recover_job(s, job, now)
                 s.commit()
@@ -366,7 +369,9 @@ def _trunk_names(s: Session, company_id: int) -> list[str]:
     return names or [DEFAULT_TRUNK]
 
 
-def _targets(s: Session, request: CallbackRequest) -> tuple[Target | None, tuple[Target, ...], float]:
+def _targets(
+    s: Session, request: CallbackRequest
+) -> tuple[Target | None, tuple[Target, ...], float]:
     chosen: Target | None = None
     if request.employee_id is not None:
         employee = s.get(Employee, request.employee_id)
@@ -408,4 +413,3 @@ def _history(s: Session, request_id: int) -> Sequence[AttemptSummary]:
         for a in rows
         if AttemptState(a.state).is_terminal
     ]
-

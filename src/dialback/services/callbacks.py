@@ -17,6 +17,7 @@ from dialback.adapters.db.tables import (
     Department,
     DepartmentMember,
     Employee,
+    Job,
     Widget,
 )
 from dialback.domain.calls import REQUEST_TRANSITIONS, RequestState, StateChanged, transition
@@ -215,7 +216,12 @@ def _check_limits(
     checks: list[tuple[str, int, Any, datetime]] = [
         ("per_phone_per_hour", limits["per_phone_per_hour"], CallbackRequest.phone == phone, hour),
         ("per_phone_per_day", limits["per_phone_per_day"], CallbackRequest.phone == phone, day),
-        ("per_widget_per_hour", limits["per_widget_per_hour"], CallbackRequest.widget_id == widget.id, hour),
+        (
+            "per_widget_per_hour",
+            limits["per_widget_per_hour"],
+            CallbackRequest.widget_id == widget.id,
+            hour,
+        ),
     ]
     if ip:
         checks.append(
@@ -227,7 +233,9 @@ def _check_limits(
             raise RateLimited(name, retry_after_s=window)
 
 
-def cancel_request(session: Session, *, request: CallbackRequest, now: datetime, reason: str) -> StateChanged:
+def cancel_request(
+    session: Session, *, request: CallbackRequest, now: datetime, reason: str
+) -> StateChanged:
     """Cancel an open request and its pending attempt; commits."""
     event = transition(
         REQUEST_TRANSITIONS,
@@ -248,7 +256,7 @@ def cancel_request(session: Session, *, request: CallbackRequest, now: datetime,
 
 def _cancel_pending_jobs(session: Session, *, request_id: int, now: datetime) -> None:
     for job in session.scalars(
-        select(jobs.Job).where(jobs.Job.request_id == request_id, jobs.Job.state == jobs.PENDING)
+        select(Job).where(Job.request_id == request_id, Job.state == jobs.PENDING)
     ):
         jobs.finish(session, job, now=now, state=jobs.CANCELLED)
 

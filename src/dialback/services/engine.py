@@ -47,6 +47,7 @@ class Engine:
         self._max = max_concurrent
         self._running: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._busy = asyncio.Event()  # set while attempts run (their leases need renewing)
         self._stop_when_idle = False
         self._stopping = False
 
@@ -90,11 +91,17 @@ class Engine:
             if free > 0:
                 with self._sessions() as s:
                     claimed = jobs.claim_due(
-                        s, kind=CALLBACK_JOB, owner=self.owner, now=now, lease=self._lease, limit=free
+                        s,
+                        kind=CALLBACK_JOB,
+                        owner=self.owner,
+                        now=now,
+                        lease=self._lease,
+                        limit=free,
                     )
                 for job in claimed:
                     task = asyncio.ensure_future(self._run_one(job.id))
                     self._running.add(task)
+                    self._busy.set()
                     task.add_done_callback(self._done)
             with self._sessions() as s:
                 due = jobs.next_due_at(s, kind=CALLBACK_JOB)
@@ -122,6 +129,8 @@ class Engine:
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
+        if not self._running:
+            self._busy.clear()
         self._wake.set()
 
     async def _run_one(self, job_id: int) -> None:
@@ -140,6 +149,10 @@ class Engine:
     async def _heartbeat(self) -> None:
         period = self._lease.total_seconds() / 3
         while True:
+            if self._poll is None:
+                # Alone on the database (virtual time, one process): only our own
+                # running attempts need their leases renewed.
+                await self._busy.wait()
             await asyncio.sleep(period)
             with self._sessions() as s:
                 jobs.renew_leases(s, owner=self.owner, now=self._clock.now(), lease=self._lease)

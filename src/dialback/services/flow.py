@@ -138,7 +138,9 @@ class AttemptFlow:
         self._recordings = recordings_dir
         self._live: list[_LiveLeg] = []
 
-    async def run(self, spec: AttemptSpec, *, on_bridged: asyncio.Event | None = None) -> AttemptResult:
+    async def run(
+        self, spec: AttemptSpec, *, on_bridged: asyncio.Event | None = None
+    ) -> AttemptResult:
         try:
             return await self._run(spec, on_bridged)
         finally:
@@ -216,7 +218,10 @@ class AttemptFlow:
             await self._place(spec, LegRole.MANAGER, t.number, target=t, caller_id=None)
             for t in group
         ]
-        waiting = {asyncio.ensure_future(self._await_answer(live, spec.ring_timeout_s)): live for live in legs}
+        waiting = {
+            asyncio.ensure_future(self._await_answer(live, spec.ring_timeout_s)): live
+            for live in legs
+        }
         winner: _LiveLeg | None = None
         try:
             while waiting and winner is None:
@@ -272,7 +277,9 @@ class AttemptFlow:
         client = await self._place(
             spec, LegRole.CLIENT, spec.client_number, target=None, caller_id=spec.caller_id
         )
-        answer = asyncio.ensure_future(self._await_answer(client, self._timers.client_ring_timeout_s))
+        answer = asyncio.ensure_future(
+            self._await_answer(client, self._timers.client_ring_timeout_s)
+        )
         manager_left = asyncio.ensure_future(self._wait_ended(manager))
         try:
             await asyncio.wait({answer, manager_left}, return_when=asyncio.FIRST_COMPLETED)
@@ -292,7 +299,9 @@ class AttemptFlow:
     async def _until_either_ends(self, a: _LiveLeg, b: _LiveLeg) -> None:
         tasks = [asyncio.ensure_future(self._wait_ended(x)) for x in (a, b)]
         try:
-            await asyncio.wait(tasks, timeout=self._timers.max_talk_s, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                tasks, timeout=self._timers.max_talk_s, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             for t in tasks:
                 t.cancel()
@@ -384,7 +393,9 @@ class AttemptFlow:
         if live.ended:
             return
         await live.handle.hangup()
-        self._end_leg_row(live, by="us", outcome=live.outcome, sip_code=sip_code, sip_reason=sip_reason)
+        self._end_leg_row(
+            live, by="us", outcome=live.outcome, sip_code=sip_code, sip_reason=sip_reason
+        )
 
     # -- records ----------------------------------------------------------------
 
@@ -426,7 +437,9 @@ class AttemptFlow:
             return
         live.ended = True
         values = {k: v for k, v in values.items() if v is not None}
-        self._set_leg(live, state=LegState.ENDED, ended_at=self._clock.now(), hangup_by=by, **values)
+        self._set_leg(
+            live, state=LegState.ENDED, ended_at=self._clock.now(), hangup_by=by, **values
+        )
 
     def _set_leg(self, live: _LiveLeg, **values: object) -> None:
         events: list[StateChanged] = []

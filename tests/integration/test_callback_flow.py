@@ -1,0 +1,313 @@
+"""The manager-first callback flow with ReCall, end to end on the simulated network.
+
+Real SQLite, the real engine and flow, scripted subscribers, virtual time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from dialback.adapters.clock import run_virtual
+from dialback.adapters.db.tables import CallbackRequest
+from dialback.adapters.simnet import Reaction, ReactionKind, Subscriber, TrunkBehaviour
+from dialback.services.seeding import CompanySpec
+from world import ALICE, BOB, CAROL, MONDAY_10, SALES, World, client_number
+
+R = ReactionKind
+
+
+def sub(number: str, *kinds: ReactionKind | Reaction, **traits: object) -> Subscriber:
+    script = tuple(k if isinstance(k, Reaction) else Reaction(k) for k in kinds)
+    return Subscriber(number=number, script=script, **traits)  # type: ignore[arg-type]
+
+
+def answer(delay: float = 3.0, talk: float = 60.0, dtmf: str = "") -> Reaction:
+    return Reaction(R.ANSWER, delay_s=delay, talk_s=talk, dtmf=dtmf)
+
+
+def legs_by_role(req: CallbackRequest, attempt: int, role: str) -> list:
+    return [leg for leg in req.attempts[attempt - 1].legs if leg.role == role]
+
+
+def test_manager_answers_first_then_client_is_dialed_and_bridged() -> None:
+    async def main(loop: asyncio.AbstractEventLoop) -> CallbackRequest:
+        w = World(loop, subscribers=[sub(ALICE, answer(4)), sub(client_number(), answer(5))])
+        rid = w.order(client_number(), employee="Alice")
+        await w.run_until_idle()
+        return w.request(rid)
+
+    req = run_virtual(main)
+    assert req.state == "connected"
+    assert req.customer_status == "Connected"
+    assert len(req.attempts) == 1
+    (manager,) = legs_by_role(req, 1, "manager")
+    (client,) = legs_by_role(req, 1, "client")
+    # C2: the visitor is dialed only after a human manager is on the line.
+    assert manager.answered_at is not None and client.dialed_at >= manager.answered_at
+    assert (manager.sip_code, client.sip_code) == (200, 200)
+    assert req.attempts[0].state == "completed"
+    assert req.connected_at is not None and req.connected_at - MONDAY_10 < timedelta(seconds=15)
+
+
+def test_busy_employee_falls_back_to_whole_department_ring_all() -> None:
+    async def main(loop: asyncio.AbstractEventLoop) -> tuple[CallbackRequest, World]:
+        w = World(
+            loop,
+            subscribers=[
+                sub(ALICE, R.BUSY),
+                sub(BOB, Reaction(R.NO_ANSWER)),
+                sub(CAROL, answer(6)),
+                sub(client_number(), answer(2)),
+            ],
+        )
+        rid = w.order(client_number(), employee="Alice")
+        await w.run_until_idle()
+        return w.request(rid), w
+
+    req, w = run_virtual(main)
+    assert req.state == "connected"
+    managers = {leg.number: leg for leg in legs_by_role(req, 1, "manager")}
+    assert managers[ALICE].outcome == "busy" and managers[ALICE].sip_code == 486
+    assert managers[CAROL].outcome == "answered_human"
+    # Bob was ringing when Carol answered: we cancelled him.
+    assert managers[BOB].outcome == "cancelled" and managers[BOB].hangup_by == "us"
+    # Bob and Carol rang together (ring all), after Alice's busy.
+    assert managers[BOB].dialed_at == managers[CAROL].dialed_at >= managers[ALICE].ended_at
+    assert req.attempts[0].manager_employee_id == w.seeded.employees["Carol"]
+
+
+def test_unanswered_managers_get_second_attempt_after_one_minute_then_give_up() -> None:
+    async def main(loop: asyncio.AbstractEventLoop) -> CallbackRequest:
+        nobody = [sub(n, R.NO_ANSWER, R.NO_ANSWER) for n in (ALICE, BOB, CAROL)]
+        w = World(loop, subscribers=[*nobody, sub(client_number(), answer())])
+        rid = w.order(client_number())
+        await w.run_until_idle()
+        return w.request(rid)
+
+    req = run_virtual(main)
+    assert req.state == "failed"
+    assert req.customer_status == "Manager did not answer"
+    first, second = req.attempts
+    assert first.ended_at is not None
+    assert second.started_at - first.ended_at == timedelta(minutes=1)
+    # The visitor was never called: no manager answered.
+    assert all(leg.role == "manager" for a in req.attempts for leg in a.legs)
+    assert all(
+        leg.outcome == "no_answer" and leg.sip_code == 487 for a in req.attempts for leg in a.legs
+    )
+
+
+def test_failure_definition_manager_only_stops_after_client_no_answer() -> None:
+    def run(failure: str) -> CallbackRequest:
+        async def main(loop: asyncio.AbstractEventLoop) -> CallbackRequest:
+            spec = CompanySpec(departments=(SALES,), recall={"failure": failure})
+            w = World(
+                loop,
+                spec=spec,
+                subscribers=[
+                    sub(ALICE, answer(), answer()),
+                    sub(client_number(), R.NO_ANSWER, answer()),
+                ],
+            )
+            rid = w.order(client_number(), employee="Alice")
+            await w.run_until_idle()
+            return w.request(rid)
+
+        return run_virtual(main)
+
+    manager_only = run("manager")
+    assert len(manager_only.attempts) == 1
+    assert manager_only.state == "failed"
+    assert manager_only.customer_status == "Client busy / unreachable"
+    both = run("manager_or_client")
+    assert len(both.attempts) == 2
+    assert both.state == "connected"
+
+
+def test_carrier_error_moves_next_attempt_to_backup_trunk() -> None:
+    async def main(loop: asyncio.AbstractEventLoop) -> CallbackRequest:
+        w = World(
+            loop,
+            subscribers=[
+                sub(ALICE, answer(), answer()),
+                sub(client_number(), R.CARRIER_ERROR, answer()),
+            ],
+        )
+        rid = w.order(client_number(), employee="Alice")
+        await w.run_until_idle()
+        return w.request(rid)
+
+    req = run_virtual(main)
+    assert [a.trunk for a in req.attempts] == ["main", "backup"]
+    assert legs_by_role(req, 1, "client")[0].sip_code == 503
+    assert req.attempts[0].client_outcome == "carrier_error"
+    assert req.state == "connected"
+
+
+def test_trunk_outage_on_main_recovers_through_backup() -> None:
+    async def main(loop: asyncio.AbstractEventLoop) -> CallbackRequest:
+        trunks = {
+            "main": TrunkBehaviour("main", failure_prob=1.0),
+            "backup": TrunkBehaviour("backup"),
+        }
+        w = World(
+            loop,
+            trunks=trunks,
+            subscribers=[
+                sub(ALICE, answer_prob=1.0, answer_delay_s=(2.0, 3.0)),
+                sub(client_number(), answer_prob=1.0, answer_delay_s=(2.0, 3.0)),
+            ],
+        )
+        rid = w.order(client_number(), employee="Alice")
+        await w.run_until_idle()
+        return w.request(rid)
+
+    req = run_virtual(main)
+    assert req.attempts[0].manager_outcome == "carrier_error"
+    assert [a.trunk for a in req.attempts] == ["main", "backup"]
+    assert req.state == "connected"
+
+
+def test_busy_or_rejecting_client_never_triggers_backup_trunk() -> None:
+    async def main(loop: asyncio.AbstractEventLoop) -> CallbackRequest:
+        spec = CompanySpec(
+            departments=(SALES,),
+            recall={"attempts": 3, "intervals_s": [60, 60]},
+        )
+        w = World(
+            loop,
+            spec=spec,
+            subscribers=[
+                sub(ALICE, answer(), answer(), answer()),
+                sub(client_number(), R.BUSY, R.REJECT, R.UNAVAILABLE),
+            ],
+        )
+        rid = w.order(client_number(), employee="Alice")
+        await w.run_until_idle()
+        return w.request(rid)
+
+    req = run_virtual(main)
+    assert [a.client_outcome for a in req.attempts] == ["busy", "rejected", "unavailable"]
+    assert [a.trunk for a in req.attempts] == ["main", "main", "main"]
+    assert req.state == "failed"
+    assert req.customer_status == "Client busy / unreachable"
+
+
+def test_caller_id_substitution_dropped_after_client_carrier_blocks_it() -> None:
+    async def main(loop: asyncio.AbstractEventLoop) -> CallbackRequest:
+        w = World(
+            loop,
+            subscribers=[
+                sub(ALICE, answer(), answer()),
+                sub(client_number(), answer(), answer(), blocks_substituted_cid=True),
+            ],
+        )
+        rid = w.order(client_number(), employee="Alice")
+        await w.run_until_idle()
+        return w.request(rid)
+
+    req = run_virtual(main)
+    first, second = req.attempts
+    assert first.caller_id_substituted and first.caller_id == "+16502530000"
+    assert first.caller_id_blocked
+    assert legs_by_role(req, 1, "client")[0].sip_code == 403
+    assert not second.caller_id_substituted and second.caller_id is None
+    assert legs_by_role(req, 2, "client")[0].caller_id is None
+    assert req.state == "connected"
+
+
+def test_ivr_option_waits_for_dtmf_5_before_dialing_client() -> None:
+    async def main(loop: asyncio.AbstractEventLoop) -> CallbackRequest:
+        spec = CompanySpec(departments=(SALES,), ivr_confirm=True)
+        w = World(
+            loop,
+            spec=spec,
+            subscribers=[
+                sub(ALICE, answer(dtmf="5")),
+                sub(client_number(), answer()),
+            ],
+        )
+        rid = w.order(client_number(), employee="Alice")
+        await w.run_until_idle()
+        return w.request(rid)
+
+    req = run_virtual(main)
+    (alice,) = legs_by_role(req, 1, "manager")
+    assert alice.dtmf == "5"
+    assert req.state == "connected"
+
+
+def test_ivr_that_never_presses_5_is_not_a_manager_answer() -> None:
+    async def main(loop: asyncio.AbstractEventLoop) -> CallbackRequest:
+        spec = CompanySpec(departments=(SALES,), ivr_confirm=True)
+        w = World(
+            loop,
+            spec=spec,
+            subscribers=[
+                sub(ALICE, R.IVR, R.IVR),
+                sub(BOB, R.NO_ANSWER, R.NO_ANSWER),
+                sub(CAROL, R.IVR, R.IVR),
+                sub(client_number(), answer()),
+            ],
+        )
+        rid = w.order(client_number(), employee="Alice")
+        await w.run_until_idle()
+        return w.request(rid)
+
+    req = run_virtual(main)
+    # Answered by machines that never confirmed: no client leg, ever.
+    assert all(leg.role == "manager" for a in req.attempts for leg in a.legs)
+    alice = [leg for leg in legs_by_role(req, 1, "manager") if leg.number == ALICE][0]
+    assert alice.outcome == "answered_machine"
+    assert alice.sip_reason == "not confirmed by DTMF 5"
+    assert req.state == "failed" and len(req.attempts) == 2
+
+
+def test_invalid_client_number_is_not_retried() -> None:
+    async def main(loop: asyncio.AbstractEventLoop) -> CallbackRequest:
+        w = World(loop, subscribers=[sub(ALICE, answer()), sub(client_number(), R.INVALID)])
+        rid = w.order(client_number(), employee="Alice")
+        await w.run_until_idle()
+        return w.request(rid)
+
+    req = run_virtual(main)
+    assert req.state == "invalid"
+    assert req.customer_status == "Invalid number"
+    assert len(req.attempts) == 1
+
+
+def test_order_outside_business_hours_waits_for_opening() -> None:
+    friday_evening = MONDAY_10 + timedelta(days=4, hours=9)  # Fri 27 Nov 19:00 UTC
+
+    async def main(loop: asyncio.AbstractEventLoop) -> CallbackRequest:
+        w = World(
+            loop,
+            epoch=friday_evening,
+            spec=CompanySpec(departments=(SALES,), holidays=("2026-11-30",)),
+            subscribers=[sub(ALICE, answer()), sub(client_number(), answer())],
+        )
+        rid = w.order(client_number(), employee="Alice")
+        await w.run_until_idle()
+        return w.request(rid)
+
+    req = run_virtual(main)
+    # Weekend, then Monday 30 Nov is a holiday: Tuesday 09:00.
+    assert req.attempts[0].started_at == MONDAY_10 + timedelta(days=8, hours=-1)
+    assert req.state == "connected"
+
+
+def test_every_leg_is_logged_with_code_and_timing() -> None:
+    async def main(loop: asyncio.AbstractEventLoop) -> tuple[CallbackRequest, list[object]]:
+        w = World(loop, subscribers=[sub(ALICE, answer(4)), sub(client_number(), answer(5))])
+        rid = w.order(client_number(), employee="Alice")
+        await w.run_until_idle()
+        return w.request(rid), w.events
+
+    req, events = run_virtual(main)
+    for leg in req.attempts[0].legs:
+        assert leg.sip_code == 200
+        assert leg.dialed_at <= leg.ringing_at <= leg.answered_at <= leg.ended_at  # type: ignore[operator]
+    kinds = [(e.kind, e.new) for e in events if hasattr(e, "kind")]  # C9: live progress
+    assert ("leg", "ringing") in kinds and ("attempt", "bridged") in kinds
+    assert ("request", "connected") in kinds
