@@ -19,7 +19,7 @@ Rules shared by every policy (``_common_plan``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -103,7 +103,8 @@ class Context:
 
 
 class RetryPolicy(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def next_attempt(
         self, history: Sequence[AttemptSummary], *, now: datetime, ctx: Context
@@ -271,7 +272,7 @@ def no_retry() -> ReCallPolicy:
     return ReCallPolicy(attempts=1, intervals=(), name="no_retry")
 
 
-NAMED_POLICIES = {
+NAMED_POLICIES: dict[str, Callable[[], RetryPolicy]] = {
     "no_retry": no_retry,
     "seed_default": seed_default,
     "seed_max": seed_max,

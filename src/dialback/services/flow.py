@@ -318,7 +318,6 @@ class AttemptFlow:
         target: Target | None,
         caller_id: str | None,
     ) -> _LiveLeg:
-        tag = f"cb:{spec.request_id}:a:{spec.attempt_number}:{role}"
         with self._sessions() as s:
             row = LegRow(
                 attempt_id=spec.attempt_id,
@@ -333,6 +332,7 @@ class AttemptFlow:
             s.add(row)
             s.commit()  # before the INVITE: a crash must not hide a placed call
             row_id = row.id
+        tag = leg_tag(spec.request_id, spec.attempt_number, role, row_id)
         handle = await self._tel.originate(
             DialRequest(number=number, trunk=spec.trunk, caller_id=caller_id, tag=tag)
         )
@@ -467,6 +467,11 @@ class AttemptFlow:
                 setattr(row, key, value)
             s.commit()
         self._bus.publish(events)
+
+
+def leg_tag(request_id: int, attempt: int, role: str, leg_id: int) -> str:
+    """The reference a leg carries through the network (a SIP header on real trunks)."""
+    return f"cb:{request_id}:a:{attempt}:{role}:{leg_id}"
 
 
 def employee_target(employee: Employee) -> Target:

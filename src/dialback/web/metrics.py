@@ -6,17 +6,22 @@ engine at scrape time, so every node reports the shared truth.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from dialback.adapters.db.tables import CallbackRequest
 from dialback.bootstrap import Container
 from dialback.domain.calls import RequestState
+
+log = logging.getLogger(__name__)
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
@@ -31,17 +36,22 @@ class _LiveCollector(Collector):
         by_state = GaugeMetricFamily(
             "dialback_requests", "Callback requests by state", labels=["state"]
         )
-        with self._container.sessions() as s:
-            rows = s.execute(
-                select(CallbackRequest.state, func.count(CallbackRequest.id)).group_by(
-                    CallbackRequest.state
-                )
-            ).all()
+        rows: Sequence[Any]
+        try:
+            with self._container.sessions() as s:
+                rows = s.execute(
+                    select(CallbackRequest.state, func.count(CallbackRequest.id)).group_by(
+                        CallbackRequest.state
+                    )
+                ).all()
+        except SQLAlchemyError as exc:  # /readyz reports the database; keep the rest up
+            log.warning("metrics: cannot count requests: %s", exc)
+            rows = []
         counts = {state: int(n) for state, n in rows}
         for state in RequestState:
             by_state.add_metric([state.value], counts.pop(state.value, 0))
-        for state, n in counts.items():  # a state this code does not know yet
-            by_state.add_metric([state], n)
+        for unknown, n in counts.items():  # a state this code does not know yet
+            by_state.add_metric([unknown], n)
         yield by_state
         yield GaugeMetricFamily(
             "dialback_engine_running_attempts",

@@ -247,7 +247,7 @@ class EmployeeIn(_In):
     phone: str = Field(
         min_length=2,
         max_length=64,
-        description="E.164 (national numbers read with the company region) or a 2-6 digit extension",
+        description="E.164 (national numbers use the company region) or a 2-6 digit extension",
     )
     email: str | None = Field(default=None, max_length=254)
     active: bool = True

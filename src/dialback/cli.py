@@ -1,0 +1,109 @@
+"""The `dialback` command: serve, demo, simulate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from dialback.config import Settings, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dialback", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API and the callback engine")
+    serve.add_argument("--config", type=Path, help="TOML settings file (env DIALBACK_* wins)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+
+    demo = sub.add_parser("demo", help="run on SQLite + a real-time simulated network")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument(
+        "--data", type=Path, default=Path("demo-data"), help="where the demo keeps its files"
+    )
+
+    simulate = sub.add_parser("simulate", help="run flows in virtual time")
+    sim_sub = simulate.add_subparsers(dest="what", required=True)
+    recall = sim_sub.add_parser("recall", help="N callback requests through the ReCall flow")
+    recall.add_argument("--seed", type=int, default=1)
+    recall.add_argument("--requests", type=int, default=500)
+    recall.add_argument("--policy", help="no_retry | seed_default | seed_max | per_outcome")
+    recall.add_argument("--json", action="store_true", help="print one JSON object")
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        settings = load_settings(args.config, host=args.host, port=args.port)
+        _logging(settings.log_level)
+        asyncio.run(_serve(settings))
+        return 0
+    if args.command == "demo":
+        from dialback.demo import demo_settings
+
+        settings = demo_settings(args.data, host=args.host, port=args.port)
+        _logging(settings.log_level)
+        asyncio.run(_serve(settings, demo=True))
+        return 0
+    if args.command == "simulate":
+        return _simulate(args)
+    parser.error("unknown command")
+    return 2
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format='{"t":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}',
+    )
+
+
+async def _serve(settings: Settings, *, demo: bool = False) -> None:
+    import uvicorn
+
+    from dialback.adapters.clock import SystemClock
+    from dialback.bootstrap import build
+    from dialback.web.app import create_app
+
+    container = build(settings, clock=SystemClock())
+    if demo:
+        from dialback.demo import announce, ensure_demo_company
+
+        announce(ensure_demo_company(container), settings)
+    app = create_app(container, run_engine=True)
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level=settings.log_level.lower()
+    )
+    await uvicorn.Server(config).serve()
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from dialback.bench.simulate import simulate_recall
+
+    if args.requests < 1:
+        print("dialback simulate recall: --requests must be at least 1", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    try:
+        result = simulate_recall(seed=args.seed, requests=args.requests, policy=args.policy)
+    except ValueError as exc:
+        print(f"dialback simulate recall: {exc}", file=sys.stderr)
+        return 2
+    report = result.as_json()
+    report["wall_seconds"] = round(time.perf_counter() - started, 2)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        width = max(len(k) for k in report)
+        for key, value in report.items():
+            print(f"{key:<{width}}  {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
