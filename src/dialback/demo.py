@@ -42,6 +42,28 @@ DEMO_COMPANY = CompanySpec(
 _MANAGER_TRAITS = {"answer_prob": 0.85, "answer_delay_s": [2.0, 6.0], "dtmf_confirm": True}
 
 
+# Visitors with known behaviour, for trying the flows by hand; any other number
+# gets hidden traits drawn from the seed (voicemail, busy spells, ...).
+DEMO_CLIENTS: list[dict[str, object]] = [
+    # Always answers after a few seconds and talks for a minute.
+    {
+        "number": "+16502530001",
+        "answer_prob": 1.0,
+        "answer_delay_s": [3.0, 5.0],
+        "talk_s": [60.0, 60.0],
+    },
+    # Busy on the first call, answers the retry a minute later (ReCall, C4).
+    {
+        "number": "+16502530002",
+        "answer_prob": 1.0,
+        "answer_delay_s": [3.0, 5.0],
+        "script": [{"kind": "busy"}],
+    },
+    # Only ever reached on voicemail: counted as connected until AMD exists (V1).
+    {"number": "+16502530003", "answer_prob": 0.0, "voicemail": True, "voicemail_after_s": 8.0},
+]
+
+
 def demo_settings(data: Path, *, host: str, port: int) -> Settings:
     data.mkdir(parents=True, exist_ok=True)
     population = data / "population.json"
@@ -49,7 +71,7 @@ def demo_settings(data: Path, *, host: str, port: int) -> Settings:
     population.write_text(
         json.dumps(
             {
-                "subscribers": [{"number": n, **_MANAGER_TRAITS} for n in managers],
+                "subscribers": [{"number": n, **_MANAGER_TRAITS} for n in managers] + DEMO_CLIENTS,
                 "trunks": {"main": {"failure_prob": 0.02}, "backup": {}},
             },
             indent=2,
@@ -95,7 +117,8 @@ Dialback demo is running at {base}  (API docs: {base}/docs)
   admin key: {ADMIN_KEY}
   widget key: {widget_key}
 
-Order a callback:
+Order a callback (+1 650 253 0001 always answers, ...0002 is busy the first
+time and answers the retry, ...0003 only has voicemail):
   curl -s -X POST {base}/api/v1/callbacks -H 'X-API-Key: {widget_key}' \\
        -H 'Content-Type: application/json' -d '{{"phone": "+1 650 253 0001"}}'
 Watch it (replace 1 with the id returned):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 
 from dialback.adapters.clock import SystemClock
@@ -19,12 +19,6 @@ from dialback.config import Settings
 from dialback.domain.calls import StateChanged
 from dialback.web.app import create_app
 from dialback.web.routes.events import encode_event, event_stream
-
-with warnings.catch_warnings():
-    # Starlette 1.x wants httpx2 for its test client; the dev extra installs httpx,
-    # which still works. Only this import-time notice is silenced.
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 ADMIN = {"X-API-Key": "ak_test"}
 PHONE = "+16502530000"

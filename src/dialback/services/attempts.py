@@ -216,7 +216,9 @@ class CallbackWorker:
         attempt.caller_id_blocked = result.caller_id_blocked
         attempt.note = result.note
         jobs.finish(s, job, now=now)
-        if RequestState(request.state).is_terminal:
+        if request.state == RequestState.CONNECTED:
+            request.finished_at = now  # the conversation is over
+        elif RequestState(request.state).is_terminal:
             pass  # cancelled or blocked while the attempt ran: nothing more to plan
         elif result.state is AttemptState.COMPLETED:
             events.append(self._request_to(request, RequestState.CONNECTED, now))

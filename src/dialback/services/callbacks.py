@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dialback.adapters.db import jobs
@@ -91,13 +92,7 @@ def order_callback(session: Session, *, widget: Widget, order: Order, now: datet
         raise OrderRejected("phone", str(exc)) from exc
     department_id, employee_id = _resolve_target(session, widget=widget, order=order)
 
-    existing = session.scalar(
-        select(CallbackRequest).where(
-            CallbackRequest.phone == phone,
-            CallbackRequest.company_id == company.id,
-            CallbackRequest.state.in_([RequestState.SCHEDULED, RequestState.IN_PROGRESS]),
-        )
-    )
+    existing = _open_request(session, company_id=company.id, phone=phone)
     if existing is not None:
         # Never call anyone twice: a second order joins the open request.
         return Ordered(request=existing, created=False)
@@ -121,7 +116,15 @@ def order_callback(session: Session, *, widget: Widget, order: Order, now: datet
         updated_at=now,
     )
     session.add(request)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # A concurrent order for the same number won the race (unique index).
+        session.rollback()
+        existing = _open_request(session, company_id=company.id, phone=phone)
+        if existing is None:
+            raise
+        return Ordered(request=existing, created=False)
     events: tuple[StateChanged, ...] = ()
     if blocked is not None:
         events = (
@@ -157,6 +160,16 @@ def order_callback(session: Session, *, widget: Widget, order: Order, now: datet
         policy_for(widget)
     session.commit()
     return Ordered(request=request, created=True, events=events)
+
+
+def _open_request(session: Session, *, company_id: int, phone: str) -> CallbackRequest | None:
+    return session.scalar(
+        select(CallbackRequest).where(
+            CallbackRequest.phone == phone,
+            CallbackRequest.company_id == company_id,
+            CallbackRequest.state.in_([RequestState.SCHEDULED, RequestState.IN_PROGRESS]),
+        )
+    )
 
 
 def _plan_payload(number: int, trunk_index: int, substitute: bool) -> dict[str, Any]:

@@ -21,18 +21,20 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from dialback.adapters.db.tables import Attempt, Employee
+from dialback.adapters.db.tables import Attempt, CallbackRequest, Employee
 from dialback.adapters.db.tables import Leg as LegRow
 from dialback.domain.calls import (
     ATTEMPT_TRANSITIONS,
     LEG_TRANSITIONS,
+    REQUEST_TRANSITIONS,
     AttemptState,
     LegRole,
     LegState,
+    RequestState,
     StateChanged,
     transition,
 )
-from dialback.domain.outcomes import Outcome, outcome_from_sip
+from dialback.domain.outcomes import CustomerStatus, Outcome, outcome_from_sip
 from dialback.ports import Clock, DialRequest, Leg, LegEvent, LegEventKind, Telephony
 from dialback.services.bus import MessageBus
 
@@ -193,6 +195,7 @@ class AttemptFlow:
         for live in (manager, client):
             self._leg_state(live, LegState.BRIDGED)
         self._attempt_state(spec, AttemptState.BRIDGED)
+        self._request_connected(spec)
         if on_bridged is not None:
             on_bridged.set()
         if spec.record and self._recordings is not None:
@@ -240,8 +243,15 @@ class AttemptFlow:
             await asyncio.gather(*waiting, return_exceptions=True)
             for live in legs:
                 if live is not winner and not live.ended:
-                    # Rang (or answered a moment too late) while a colleague answered first.
-                    await self._hangup(live, Outcome.CANCELLED)
+                    # Rang (or answered a moment too late) while a colleague answered
+                    # first: CANCEL -> 487, or BYE if it had answered.
+                    answered = live.outcome is not None
+                    await self._hangup(
+                        live,
+                        Outcome.CANCELLED,
+                        sip_code=None if answered else 487,
+                        sip_reason="another manager answered first",
+                    )
         if winner is not None:
             outcomes.append(Outcome.ANSWERED_HUMAN)
         return winner
@@ -412,6 +422,30 @@ class AttemptFlow:
             client_outcome=client_outcome,
             note=note,
         )
+
+    def _request_connected(self, spec: AttemptSpec) -> None:
+        """Both sides are on the line: the request is connected from this moment (C2)."""
+        now = self._clock.now()
+        with self._sessions() as s:
+            request = s.get(CallbackRequest, spec.request_id)
+            assert request is not None
+            if RequestState(request.state).is_terminal:
+                return
+            event = transition(
+                REQUEST_TRANSITIONS,
+                kind="request",
+                entity_id=request.id,
+                old=RequestState(request.state),
+                new=RequestState.CONNECTED,
+                at=now,
+            )
+            request.state = RequestState.CONNECTED
+            request.connected_at = now
+            request.customer_status = CustomerStatus.CONNECTED
+            request.status_reason = None
+            request.updated_at = now
+            s.commit()
+        self._bus.publish([event])
 
     def _attempt_state(self, spec: AttemptSpec, new: AttemptState) -> None:
         with self._sessions() as s:

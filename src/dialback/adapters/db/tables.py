@@ -15,10 +15,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+OPEN_STATES_SQL = "state IN ('scheduled', 'in_progress')"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -166,6 +169,16 @@ class CallbackRequest(Base):
         Index("ix_callback_requests_phone_created", "phone", "created_at"),
         Index("ix_callback_requests_ip_created", "visitor_ip", "created_at"),
         Index("ix_callback_requests_widget_created", "widget_id", "created_at"),
+        # At most one open request per number and company, even when two orders
+        # race: the database refuses the second (never call anyone twice).
+        Index(
+            "uq_callback_requests_open_phone",
+            "company_id",
+            "phone",
+            unique=True,
+            sqlite_where=text(OPEN_STATES_SQL),
+            postgresql_where=text(OPEN_STATES_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
