@@ -219,11 +219,13 @@ def test_sigkill_with_pending_and_running_attempts_calls_nobody_twice(server: Se
     # Phase 3: restart and let everything finish.
     server.start()
     everyone = pending + busy
-    _wait_for(
-        lambda: all(state in ("connected", "failed") for state, _ in states(everyone)),
-        60,
-        "all requests to finish",
-    )
+
+    def finished() -> bool:
+        with sessions() as s:
+            rows = list(s.scalars(select(CallbackRequest).where(CallbackRequest.id.in_(everyone))))
+            return all(r.finished_at is not None for r in rows)
+
+    _wait_for(finished, 60, "all requests and their conversations to finish")
     invites = _invites(server.tmp / "calls.jsonl")
 
     # Every pending retry happened exactly once, through the backup trunk.
