@@ -33,7 +33,6 @@ from dialback.adapters.db.tables import (
 )
 from dialback.domain.calls import (
     ATTEMPT_TRANSITIONS,
-    REQUEST_TRANSITIONS,
     AttemptState,
     LegRole,
     LegState,
@@ -62,6 +61,7 @@ from dialback.services.flow import (
     employee_target,
     summarise,
 )
+from dialback.services.requests import move_request
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ class CallbackWorker:
                 node=owner,
             )
             s.add(attempt)
-            events.append(self._request_to(request, RequestState.IN_PROGRESS, now))
+            events.append(move_request(request, RequestState.IN_PROGRESS, now=now))
             request.attempts_made = number
             request.next_attempt_at = None
             s.commit()
@@ -221,10 +221,12 @@ class CallbackWorker:
         elif RequestState(request.state).is_terminal:
             pass  # cancelled or blocked while the attempt ran: nothing more to plan
         elif result.state is AttemptState.COMPLETED:
-            events.append(self._request_to(request, RequestState.CONNECTED, now))
+            events.append(
+                move_request(
+                    request, RequestState.CONNECTED, now=now, status=CustomerStatus.CONNECTED
+                )
+            )
             request.connected_at = result.bridged_at or now
-            request.customer_status = CustomerStatus.CONNECTED
-            request.status_reason = None
             request.finished_at = now
         else:
             events.extend(self._plan_next(s, request, now))
@@ -255,17 +257,15 @@ class CallbackWorker:
                 if decision.status is CustomerStatus.INVALID_NUMBER
                 else RequestState.FAILED
             )
-            event = self._request_to(request, new, now)
-            request.customer_status = decision.status
-            request.status_reason = decision.reason
-            request.finished_at = now
-            return [event]
+            return [
+                move_request(request, new, now=now, status=decision.status, reason=decision.reason)
+            ]
         return [self._schedule(s, request, decision, now)]
 
     def _schedule(
         self, s: Session, request: CallbackRequest, plan: AttemptPlan, now: datetime
     ) -> StateChanged:
-        event = self._request_to(request, RequestState.SCHEDULED, now)
+        event = move_request(request, RequestState.SCHEDULED, now=now)
         request.next_attempt_at = plan.at
         jobs.enqueue(
             s,
@@ -276,21 +276,6 @@ class CallbackWorker:
             request_id=request.id,
             payload=_plan_payload(plan.number, plan.trunk_index, plan.substitute_caller_id),
         )
-        return event
-
-    def _request_to(
-        self, request: CallbackRequest, new: RequestState, now: datetime
-    ) -> StateChanged:
-        event = transition(
-            REQUEST_TRANSITIONS,
-            kind="request",
-            entity_id=request.id,
-            old=RequestState(request.state),
-            new=new,
-            at=now,
-        )
-        request.state = new
-        request.updated_at = now
         return event
 
     # -- crash recovery -------------------------------------------------------
@@ -332,7 +317,7 @@ class CallbackWorker:
                 s.execute(delete(Attempt).where(Attempt.id == attempt.id))
             request = s.get(CallbackRequest, job.request_id)
             if request is not None and request.state == RequestState.IN_PROGRESS:
-                self._request_to(request, RequestState.SCHEDULED, now)
+                move_request(request, RequestState.SCHEDULED, now=now)
                 request.next_attempt_at = job.due_at
             jobs.release(s, job, now=now)
             log.warning("job %s (%s) re-queued after its owner died", job.id, job.ref)

@@ -21,11 +21,12 @@ from dialback.adapters.db.tables import (
     Job,
     Widget,
 )
-from dialback.domain.calls import REQUEST_TRANSITIONS, RequestState, StateChanged, transition
+from dialback.domain.calls import RequestState, StateChanged
 from dialback.domain.outcomes import CustomerStatus
 from dialback.domain.recall import Context, first_attempt
 from dialback.services.company import calendar_for, policy_for
 from dialback.services.phones import InvalidPhone, parse_phone
+from dialback.services.requests import move_request
 
 CALLBACK_JOB = "callback_attempt"
 
@@ -128,19 +129,10 @@ def order_callback(session: Session, *, widget: Widget, order: Order, now: datet
     events: tuple[StateChanged, ...] = ()
     if blocked is not None:
         events = (
-            transition(
-                REQUEST_TRANSITIONS,
-                kind="request",
-                entity_id=request.id,
-                old=RequestState.SCHEDULED,
-                new=RequestState.BLOCKED,
-                at=now,
+            move_request(
+                request, RequestState.BLOCKED, now=now, status=CustomerStatus.SPAM, reason=blocked
             ),
         )
-        request.state = RequestState.BLOCKED
-        request.customer_status = CustomerStatus.SPAM
-        request.status_reason = blocked
-        request.finished_at = now
     else:
         ctx = Context(
             calendar=calendar_for(company), substitute_caller_id=widget.caller_id_substitution
@@ -250,19 +242,8 @@ def cancel_request(
     session: Session, *, request: CallbackRequest, now: datetime, reason: str
 ) -> StateChanged:
     """Cancel an open request and its pending attempt; commits."""
-    event = transition(
-        REQUEST_TRANSITIONS,
-        kind="request",
-        entity_id=request.id,
-        old=RequestState(request.state),
-        new=RequestState.CANCELLED,
-        at=now,
-    )
+    event = move_request(request, RequestState.CANCELLED, now=now, reason=reason)
     _cancel_pending_jobs(session, request_id=request.id, now=now)
-    request.state = RequestState.CANCELLED
-    request.status_reason = reason
-    request.finished_at = now
-    request.updated_at = now
     session.commit()
     return event
 
@@ -301,20 +282,10 @@ def block_visitor(
     events: list[StateChanged] = []
     if request.state == RequestState.SCHEDULED:
         events.append(
-            transition(
-                REQUEST_TRANSITIONS,
-                kind="request",
-                entity_id=request.id,
-                old=RequestState.SCHEDULED,
-                new=RequestState.BLOCKED,
-                at=now,
+            move_request(
+                request, RequestState.BLOCKED, now=now, status=CustomerStatus.SPAM, reason=reason
             )
         )
         _cancel_pending_jobs(session, request_id=request.id, now=now)
-        request.state = RequestState.BLOCKED
-        request.customer_status = CustomerStatus.SPAM
-        request.status_reason = reason
-        request.finished_at = now
-        request.updated_at = now
     session.commit()
     return events

@@ -26,7 +26,6 @@ from dialback.adapters.db.tables import Leg as LegRow
 from dialback.domain.calls import (
     ATTEMPT_TRANSITIONS,
     LEG_TRANSITIONS,
-    REQUEST_TRANSITIONS,
     AttemptState,
     LegRole,
     LegState,
@@ -37,6 +36,7 @@ from dialback.domain.calls import (
 from dialback.domain.outcomes import CustomerStatus, Outcome, outcome_from_sip
 from dialback.ports import Clock, DialRequest, Leg, LegEvent, LegEventKind, Telephony
 from dialback.services.bus import MessageBus
+from dialback.services.requests import move_request
 
 log = logging.getLogger(__name__)
 
@@ -431,19 +431,10 @@ class AttemptFlow:
             assert request is not None
             if RequestState(request.state).is_terminal:
                 return
-            event = transition(
-                REQUEST_TRANSITIONS,
-                kind="request",
-                entity_id=request.id,
-                old=RequestState(request.state),
-                new=RequestState.CONNECTED,
-                at=now,
+            event = move_request(
+                request, RequestState.CONNECTED, now=now, status=CustomerStatus.CONNECTED
             )
-            request.state = RequestState.CONNECTED
             request.connected_at = now
-            request.customer_status = CustomerStatus.CONNECTED
-            request.status_reason = None
-            request.updated_at = now
             s.commit()
         self._bus.publish([event])
 
