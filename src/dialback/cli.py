@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 import time
 from pathlib import Path
@@ -57,10 +56,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format='{"t":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}',
-    )
+    from dialback.logs import configure
+
+    configure(level)
 
 
 async def _serve(settings: Settings, *, demo: bool = False) -> None:

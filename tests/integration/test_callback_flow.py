@@ -11,6 +11,7 @@ from datetime import timedelta
 from dialback.adapters.clock import run_virtual
 from dialback.adapters.db.tables import CallbackRequest
 from dialback.adapters.simnet import Reaction, ReactionKind, Subscriber, TrunkBehaviour
+from dialback.services.callbacks import block_visitor
 from dialback.services.seeding import CompanySpec
 from world import ALICE, BOB, CAROL, MONDAY_10, SALES, World, client_number
 
@@ -311,3 +312,25 @@ def test_every_leg_is_logged_with_code_and_timing() -> None:
     kinds = [(e.kind, e.new) for e in events if hasattr(e, "kind")]  # C9: live progress
     assert ("leg", "ringing") in kinds and ("attempt", "bridged") in kinds
     assert ("request", "connected") in kinds
+
+
+def test_visitor_blocked_while_manager_rings_is_never_called() -> None:
+    async def main(loop: asyncio.AbstractEventLoop) -> CallbackRequest:
+        w = World(loop, subscribers=[sub(ALICE, answer(10)), sub(client_number(), answer())])
+        rid = w.order(client_number(), employee="Alice")
+
+        async def block_after_5s() -> None:
+            await asyncio.sleep(5)
+            with w.sessions() as s:
+                req = s.get(CallbackRequest, rid)
+                assert req is not None and req.state == "in_progress"
+                block_visitor(s, request=req, now=w.clock.now(), reason="prank caller")
+
+        await asyncio.gather(block_after_5s(), w.run_until_idle())
+        return w.request(rid)
+
+    req = run_virtual(main)
+    assert req.state == "blocked" and req.customer_status == "Spam"
+    assert len(req.attempts) == 1
+    assert all(leg.role == "manager" for leg in req.attempts[0].legs)
+    assert req.attempts[0].note == "request closed during the call"

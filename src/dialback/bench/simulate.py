@@ -43,7 +43,8 @@ MALFORMED_SHARE = 0.01  # typos that never parse as a number
 @dataclass(frozen=True)
 class SimulationResult:
     requests: int
-    invalid: int
+    invalid: int  # malformed at order time, or found not to exist (404) by a call
+    rejected_at_order: int
     connected: int
     failed: int
     attempts: int
@@ -55,6 +56,7 @@ class SimulationResult:
 
     def as_json(self) -> dict[str, Any]:
         valid = self.requests - self.invalid
+        accepted = self.requests - self.rejected_at_order
         return {
             "seed": self.seed,
             "policy": self.policy,
@@ -66,7 +68,8 @@ class SimulationResult:
             "median_seconds_to_connect": (
                 round(statistics.median(self.connect_seconds), 1) if self.connect_seconds else None
             ),
-            "attempts_per_request": round(self.attempts / valid, 3) if valid else 0.0,
+            # Over the requests that were accepted, i.e. that could be called at all.
+            "attempts_per_request": round(self.attempts / accepted, 3) if accepted else 0.0,
             "voicemail_counted_as_connected": self.voicemail_counted_as_connected,
             "machine_manager_counted_as_connected": self.machine_manager_counted_as_connected,
         }
@@ -204,6 +207,7 @@ def _collect(
     return SimulationResult(
         requests=requests,
         invalid=rejected + states.count("invalid"),
+        rejected_at_order=rejected,
         connected=states.count("connected"),
         failed=states.count("failed"),
         attempts=attempts,

@@ -280,7 +280,8 @@ def block_visitor(
                 )
             )
     events: list[StateChanged] = []
-    if request.state == RequestState.SCHEDULED:
+    if request.state in (RequestState.SCHEDULED, RequestState.IN_PROGRESS):
+        # A running attempt sees the block before it dials the visitor.
         events.append(
             move_request(
                 request, RequestState.BLOCKED, now=now, status=CustomerStatus.SPAM, reason=reason

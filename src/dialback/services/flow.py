@@ -171,6 +171,11 @@ class AttemptFlow:
         if manager is None:
             return self._fail(spec, summarise(manager_outcomes), None, "no manager answered")
 
+        if self._request_closed(spec):
+            # Cancelled or blocked (C11) while the manager was being reached:
+            # the visitor must not be called.
+            await manager.handle.play("request_cancelled")
+            return self._fail(spec, Outcome.ANSWERED_HUMAN, None, "request closed during the call")
         self._attempt_state(spec, AttemptState.CLIENT_DIALING)
         await manager.handle.play("connecting")
         client, ended = await self._dial_client(spec, manager)
@@ -422,6 +427,11 @@ class AttemptFlow:
             client_outcome=client_outcome,
             note=note,
         )
+
+    def _request_closed(self, spec: AttemptSpec) -> bool:
+        with self._sessions() as s:
+            request = s.get(CallbackRequest, spec.request_id)
+            return request is None or RequestState(request.state).is_terminal
 
     def _request_connected(self, spec: AttemptSpec) -> None:
         """Both sides are on the line: the request is connected from this moment (C2)."""
