@@ -21,22 +21,17 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from dialback.adapters.db.tables import Attempt, CallbackRequest, Employee
-from dialback.adapters.db.tables import Leg as LegRow
+from dialback.adapters.db.tables import Employee
 from dialback.domain.calls import (
-    ATTEMPT_TRANSITIONS,
-    LEG_TRANSITIONS,
     AttemptState,
     LegRole,
     LegState,
-    RequestState,
     StateChanged,
-    transition,
 )
-from dialback.domain.outcomes import CustomerStatus, Outcome, outcome_from_sip
+from dialback.domain.outcomes import Outcome, outcome_from_sip
 from dialback.ports import Clock, DialRequest, Leg, LegEvent, LegEventKind, Telephony
 from dialback.services.bus import MessageBus
-from dialback.services.requests import move_request
+from dialback.services.records import CallRecords
 
 log = logging.getLogger(__name__)
 
@@ -134,17 +129,14 @@ class AttemptFlow:
     ) -> None:
         self._tel = telephony
         self._clock = clock
-        self._sessions = sessions
-        self._bus = bus
+        self._records = CallRecords(sessions=sessions, clock=clock, bus=bus)
         self._timers = timers
         self._recordings = recordings_dir
         self._live: list[_LiveLeg] = []
 
-    async def run(
-        self, spec: AttemptSpec, *, on_bridged: asyncio.Event | None = None
-    ) -> AttemptResult:
+    async def run(self, spec: AttemptSpec) -> AttemptResult:
         try:
-            return await self._run(spec, on_bridged)
+            return await self._run(spec)
         finally:
             # No BYE is ever forgotten: every leg is hung up on every path.
             for live in self._live:
@@ -156,7 +148,7 @@ class AttemptFlow:
 
     # -- phases ---------------------------------------------------------------
 
-    async def _run(self, spec: AttemptSpec, on_bridged: asyncio.Event | None) -> AttemptResult:
+    async def _run(self, spec: AttemptSpec) -> AttemptResult:
         manager_outcomes: list[Outcome] = []
         manager: _LiveLeg | None = None
         groups = [[spec.chosen]] if spec.chosen else []
@@ -171,12 +163,12 @@ class AttemptFlow:
         if manager is None:
             return self._fail(spec, summarise(manager_outcomes), None, "no manager answered")
 
-        if self._request_closed(spec):
+        if self._records.request_closed(spec.request_id):
             # Cancelled or blocked (C11) while the manager was being reached:
             # the visitor must not be called.
             await manager.handle.play("request_cancelled")
             return self._fail(spec, Outcome.ANSWERED_HUMAN, None, "request closed during the call")
-        self._attempt_state(spec, AttemptState.CLIENT_DIALING)
+        self._records.attempt_state(spec.attempt_id, AttemptState.CLIENT_DIALING)
         await manager.handle.play("connecting")
         client, ended = await self._dial_client(spec, manager)
         if client is None or client.outcome is not Outcome.ANSWERED_HUMAN:
@@ -199,10 +191,8 @@ class AttemptFlow:
         now = self._clock.now()
         for live in (manager, client):
             self._leg_state(live, LegState.BRIDGED)
-        self._attempt_state(spec, AttemptState.BRIDGED)
-        self._request_connected(spec)
-        if on_bridged is not None:
-            on_bridged.set()
+        self._records.attempt_state(spec.attempt_id, AttemptState.BRIDGED)
+        self._records.request_connected(spec.request_id)
         if spec.record and self._recordings is not None:
             # C10: record only when both legs are answered by humans.
             path = self._recordings / f"request-{spec.request_id}-attempt-{spec.attempt_number}.wav"
@@ -265,7 +255,7 @@ class AttemptFlow:
         """C7: with an IVR in front of the manager, only a pressed 5 proves a human."""
         if not spec.ivr_confirm:
             return True
-        self._attempt_state(spec, AttemptState.MANAGER_CONFIRMING)
+        self._records.attempt_state(spec.attempt_id, AttemptState.MANAGER_CONFIRMING)
         await live.handle.play("press_5")
         deadline = asyncio.get_running_loop().time() + self._timers.confirm_timeout_s
         digits = ""
@@ -282,7 +272,7 @@ class AttemptFlow:
         # Answered but never confirmed: an autoresponder, IVR or ringback service (C8).
         live.outcome = Outcome.ANSWERED_MACHINE
         await self._hangup(live, Outcome.ANSWERED_MACHINE, sip_reason="not confirmed by DTMF 5")
-        self._attempt_state(spec, AttemptState.MANAGER_DIALING)
+        self._records.attempt_state(spec.attempt_id, AttemptState.MANAGER_DIALING)
         return False
 
     async def _dial_client(
@@ -333,20 +323,14 @@ class AttemptFlow:
         target: Target | None,
         caller_id: str | None,
     ) -> _LiveLeg:
-        with self._sessions() as s:
-            row = LegRow(
-                attempt_id=spec.attempt_id,
-                role=role,
-                employee_id=target.employee_id if target else None,
-                number=number,
-                trunk=spec.trunk,
-                caller_id=caller_id,
-                state=LegState.DIALING,
-                dialed_at=self._clock.now(),
-            )
-            s.add(row)
-            s.commit()  # before the INVITE: a crash must not hide a placed call
-            row_id = row.id
+        row_id = self._records.new_leg(
+            attempt_id=spec.attempt_id,
+            role=role,
+            number=number,
+            trunk=spec.trunk,
+            caller_id=caller_id,
+            employee_id=target.employee_id if target else None,
+        )
         tag = leg_tag(spec.request_id, spec.attempt_number, role, row_id)
         handle = await self._tel.originate(
             DialRequest(number=number, trunk=spec.trunk, caller_id=caller_id, tag=tag)
@@ -392,7 +376,6 @@ class AttemptFlow:
             sip_code=event.code,
             sip_reason=event.reason[:200],
             outcome=live.outcome,
-            ended_at=self._clock.now(),
             hangup_by="remote",
         )
 
@@ -428,80 +411,18 @@ class AttemptFlow:
             note=note,
         )
 
-    def _request_closed(self, spec: AttemptSpec) -> bool:
-        with self._sessions() as s:
-            request = s.get(CallbackRequest, spec.request_id)
-            return request is None or RequestState(request.state).is_terminal
-
-    def _request_connected(self, spec: AttemptSpec) -> None:
-        """Both sides are on the line: the request is connected from this moment (C2)."""
-        now = self._clock.now()
-        with self._sessions() as s:
-            request = s.get(CallbackRequest, spec.request_id)
-            assert request is not None
-            if RequestState(request.state).is_terminal:
-                return
-            event = move_request(
-                request, RequestState.CONNECTED, now=now, status=CustomerStatus.CONNECTED
-            )
-            request.connected_at = now
-            s.commit()
-        self._bus.publish([event])
-
-    def _attempt_state(self, spec: AttemptSpec, new: AttemptState) -> None:
-        with self._sessions() as s:
-            attempt = s.get(Attempt, spec.attempt_id)
-            assert attempt is not None
-            event = transition(
-                ATTEMPT_TRANSITIONS,
-                kind="attempt",
-                entity_id=attempt.id,
-                old=AttemptState(attempt.state),
-                new=new,
-                at=self._clock.now(),
-            )
-            attempt.state = new
-            s.commit()
-        self._bus.publish([event])
-
     def _leg_state(self, live: _LiveLeg, new: LegState, **values: object) -> None:
-        self._set_leg(live, state=new, **values)
+        self._records.update_leg(live.row_id, state=new, **values)
+
+    def _set_leg(self, live: _LiveLeg, **values: object) -> None:
+        self._records.update_leg(live.row_id, **values)
 
     def _end_leg_row(self, live: _LiveLeg, *, by: str, **values: object) -> None:
         if live.ended:
             return
         live.ended = True
         values = {k: v for k, v in values.items() if v is not None}
-        self._set_leg(
-            live, state=LegState.ENDED, ended_at=self._clock.now(), hangup_by=by, **values
-        )
-
-    def _set_leg(self, live: _LiveLeg, **values: object) -> None:
-        events: list[StateChanged] = []
-        with self._sessions() as s:
-            row = s.get(LegRow, live.row_id)
-            assert row is not None
-            new_state = values.get("state")
-            if isinstance(new_state, LegState) and new_state != row.state:
-                now = self._clock.now()
-                events.append(
-                    transition(
-                        LEG_TRANSITIONS,
-                        kind="leg",
-                        entity_id=row.id,
-                        old=LegState(row.state),
-                        new=new_state,
-                        at=now,
-                    )
-                )
-                if new_state is LegState.RINGING:
-                    row.ringing_at = now
-                elif new_state is LegState.ANSWERED:
-                    row.answered_at = now
-            for key, value in values.items():
-                setattr(row, key, value)
-            s.commit()
-        self._bus.publish(events)
+        self._records.update_leg(live.row_id, state=LegState.ENDED, hangup_by=by, **values)
 
 
 def leg_tag(request_id: int, attempt: int, role: str, leg_id: int) -> str:
