@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dialback.adapters.db.migrate import upgrade
 from dialback.adapters.db.session import make_engine, make_session_factory
-from dialback.adapters.db.tables import ApiKey, Company
+from dialback.adapters.db.tables import ApiKey, Company, Trunk
 from dialback.adapters.simnet import Population, SimulatedNetwork, Subscriber, TrunkBehaviour
 from dialback.adapters.simnet.scripted import load_population_file
+from dialback.adapters.sip.trunks import TrunkConfig
 from dialback.config import Settings
 from dialback.ports import Clock, Telephony
 from dialback.services.attempts import CallbackWorker
@@ -61,7 +62,10 @@ def build(
     sessions = make_session_factory(db)
     bus = MessageBus()
     if telephony is None:
-        telephony = build_simnet(settings, clock=clock)
+        if settings.telephony == "sip":
+            telephony = build_sip(settings, sessions)
+        else:
+            telephony = build_simnet(settings, clock=clock)
     worker = CallbackWorker(
         sessions=sessions,
         telephony=telephony,
@@ -106,6 +110,43 @@ def build_simnet(settings: Settings, *, clock: Clock) -> SimulatedNetwork:
         seed=settings.sim_seed,
         call_log_path=settings.sim_call_log,
     )
+
+
+def build_sip(settings: Settings, sessions: sessionmaker[Session]) -> Telephony:
+    """The SIP pool; trunks are read from the database by name when dialed."""
+    from dialback.adapters.sip.pool import PoolSettings, SipTelephony
+    from dialback.adapters.sip.trunks import TrunkError, trunk_from_settings
+
+    def trunk(name: str) -> TrunkConfig:
+        with sessions() as s:
+            row = s.scalar(select(Trunk).where(Trunk.name == name, Trunk.enabled.is_(True)))
+        if row is None:
+            raise TrunkError(f"no enabled trunk named {name!r}")
+        return trunk_from_settings(row.name, row.settings)
+
+    return SipTelephony(
+        settings=PoolSettings(
+            workers=settings.sip_workers,
+            interface=settings.sip_interface,
+            first_sip_port=settings.sip_first_port,
+            rtp_ports=(settings.sip_rtp_first, settings.sip_rtp_last),
+            prompts_dir=settings.prompts_dir,
+        ),
+        trunks=trunk,
+    )
+
+
+async def start_telephony(container: Container) -> None:
+    """Start adapters that run processes of their own (the SIP pool)."""
+    start = getattr(container.telephony, "start", None)
+    if start is not None:
+        await start()
+
+
+async def stop_telephony(container: Container) -> None:
+    close = getattr(container.telephony, "close", None)
+    if close is not None:
+        await close()
 
 
 def ensure_admin_key(sessions: sessionmaker[Session], key: str, *, now: datetime) -> None:

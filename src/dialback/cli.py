@@ -65,7 +65,7 @@ async def _serve(settings: Settings, *, demo: bool = False) -> None:
     import uvicorn
 
     from dialback.adapters.clock import SystemClock
-    from dialback.bootstrap import build
+    from dialback.bootstrap import build, start_telephony, stop_telephony
     from dialback.web.app import create_app
 
     container = build(settings, clock=SystemClock())
@@ -77,7 +77,11 @@ async def _serve(settings: Settings, *, demo: bool = False) -> None:
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, log_level=settings.log_level.lower()
     )
-    await uvicorn.Server(config).serve()
+    await start_telephony(container)
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        await stop_telephony(container)
 
 
 def _simulate(args: argparse.Namespace) -> int:

@@ -22,7 +22,14 @@ class Settings(BaseSettings):
     node_id: str = Field(default_factory=socket.gethostname)
     # A key for the admin API, created at start-up when not yet stored.
     admin_key: str | None = None
-    telephony: Literal["sim"] = "sim"
+    # "sim": the simulated network (X3); "sip": real trunks through the SIP pool.
+    telephony: Literal["sim", "sip"] = "sim"
+    sip_interface: str = "127.0.0.1"
+    sip_workers: int = Field(default=2, ge=1, le=32)
+    sip_first_port: int = Field(default=5070, ge=1024, le=65000)
+    sip_rtp_first: int = Field(default=20000, ge=1024, le=65000)
+    sip_rtp_last: int = Field(default=29999, ge=1024, le=65535)
+    prompts_dir: Path = Path("prompts")
     sim_seed: int = 1
     # A JSON file of scripted subscribers for the simulated network (tests, demos).
     sim_population: Path | None = None

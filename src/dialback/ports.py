@@ -34,6 +34,9 @@ class DialRequest:
     trunk: str  # name of the trunk (carrier) to route through (C5)
     caller_id: str | None  # number presented to the callee; None = trunk default (C6)
     tag: str  # correlation reference carried with the call (e.g. "cb:12:a:2:client")
+    # The id of a leg this one will be bridged with: adapters that split calls
+    # over processes keep the two together (the SIP pool); others ignore it.
+    near: str | None = None
 
 
 class LegEventKind(StrEnum):

@@ -280,7 +280,12 @@ class AttemptFlow:
     ) -> tuple[_LiveLeg | None, bool]:
         """Dial the visitor while the manager waits; returns (client leg, manager left)."""
         client = await self._place(
-            spec, LegRole.CLIENT, spec.client_number, target=None, caller_id=spec.caller_id
+            spec,
+            LegRole.CLIENT,
+            spec.client_number,
+            target=None,
+            caller_id=spec.caller_id,
+            near=manager.handle.id,  # the two will be bridged
         )
         answer = asyncio.ensure_future(
             self._await_answer(client, self._timers.client_ring_timeout_s)
@@ -322,6 +327,7 @@ class AttemptFlow:
         *,
         target: Target | None,
         caller_id: str | None,
+        near: str | None = None,
     ) -> _LiveLeg:
         row_id = self._records.new_leg(
             attempt_id=spec.attempt_id,
@@ -333,7 +339,7 @@ class AttemptFlow:
         )
         tag = leg_tag(spec.request_id, spec.attempt_number, role, row_id)
         handle = await self._tel.originate(
-            DialRequest(number=number, trunk=spec.trunk, caller_id=caller_id, tag=tag)
+            DialRequest(number=number, trunk=spec.trunk, caller_id=caller_id, tag=tag, near=near)
         )
         live = _LiveLeg(handle, row_id, target)
         self._live.append(live)
