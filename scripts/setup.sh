@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3-venv)
+# sip-tester (sipp), kamailio: real SIP peers for the SIP adapter tests (issue 3);
+# sox: test audio.
+APT_PACKAGES=(python3-venv sip-tester kamailio sox)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

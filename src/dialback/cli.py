@@ -36,6 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     recall.add_argument("--policy", help="no_retry | seed_default | seed_max | per_outcome")
     recall.add_argument("--json", action="store_true", help="print one JSON object")
 
+    bench = sub.add_parser("bench", help="benchmarks that print numbers")
+    bench_sub = bench.add_subparsers(dest="what", required=True)
+    sip = bench_sub.add_parser("sip", help="real SIP calls through the SIP worker pool")
+    sip.add_argument("--calls", type=int, default=100)
+    sip.add_argument("--cps", type=float, default=10.0)
+    sip.add_argument("--workers", type=int, default=4)
+    sip.add_argument("--hold", type=float, default=3.0, help="seconds each call stays up")
+    sip.add_argument("--json", action="store_true")
+
     args = parser.parse_args(argv)
     if args.command == "serve":
         settings = load_settings(args.config, host=args.host, port=args.port)
@@ -51,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "simulate":
         return _simulate(args)
+    if args.command == "bench":
+        return _bench_sip(args)
     parser.error("unknown command")
     return 2
 
@@ -84,6 +95,29 @@ async def _serve(settings: Settings, *, demo: bool = False) -> None:
         await stop_telephony(container)
 
 
+def _bench_sip(args: argparse.Namespace) -> int:
+    from dialback.bench.sip_bench import run_sip_bench
+
+    try:
+        report = asyncio.run(
+            run_sip_bench(calls=args.calls, cps=args.cps, workers=args.workers, hold_s=args.hold)
+        )
+    except ValueError as exc:
+        print(f"dialback bench sip: {exc}", file=sys.stderr)
+        return 2
+    _print_report(report, as_json=args.json)
+    return 0
+
+
+def _print_report(report: dict[str, object], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report))
+        return
+    width = max(len(k) for k in report)
+    for key, value in report.items():
+        print(f"{key:<{width}}  {value}")
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from dialback.bench.simulate import simulate_recall
 
@@ -98,12 +132,7 @@ def _simulate(args: argparse.Namespace) -> int:
         return 2
     report = result.as_json()
     report["wall_seconds"] = round(time.perf_counter() - started, 2)
-    if args.json:
-        print(json.dumps(report))
-    else:
-        width = max(len(k) for k in report)
-        for key, value in report.items():
-            print(f"{key:<{width}}  {value}")
+    _print_report(report, as_json=args.json)
     return 0
 
 

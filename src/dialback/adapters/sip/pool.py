@@ -183,6 +183,9 @@ class SipTelephony:
             if w.reader is not None:
                 await asyncio.gather(w.reader, return_exceptions=True)
 
+    def worker_pids(self) -> list[int]:
+        return [w.proc.pid for w in self._workers if w.proc is not None and w.alive]
+
     # -- events from a worker -------------------------------------------------------
 
     async def _read(self, w: _Worker) -> None:
