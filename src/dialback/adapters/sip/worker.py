@@ -27,6 +27,7 @@ from typing import Any
 import baresip
 import numpy as np
 from baresip import Account, Config, Event, Runtime, StackEvent, UserAgent
+from baresip.call import CallState
 from baresip.errors import split_status
 
 from dialback.adapters.sip.protocol import decode, encode
@@ -66,7 +67,26 @@ class Worker:
         self._rt = runtime
         self._agents: dict[tuple[Any, ...], UserAgent] = {}
         self._legs: dict[str, _Leg] = {}
+        self._by_handle: dict[int, _Leg] = {}
+        # Events of calls we do not know yet. A fast peer's 180/200 can be
+        # dispatched in the same loop turn that completes ``dial()``, before
+        # any Call object or listener exists (seen at 50 calls/s: answered
+        # calls reported as never answered). We listen on the runtime and
+        # replay what arrived early.
+        self._early: dict[int, list[StackEvent]] = {}
         self._registrations: dict[str, UserAgent] = {}
+        runtime.subscribe(self._on_stack_event)
+
+    def _on_stack_event(self, event: StackEvent) -> None:
+        if not event.call:
+            return
+        leg = self._by_handle.get(event.call)
+        if leg is not None:
+            self._on_call_event(leg, event)
+            return
+        if len(self._early) > 4096:  # calls we never adopted (dial raised): forget
+            self._early.clear()
+        self._early.setdefault(event.call, []).append(event)
 
     # -- output ----------------------------------------------------------------
 
@@ -127,7 +147,9 @@ class Worker:
         call = await agent.dial(str(cmd["uri"]), headers=cmd.get("headers") or None)
         leg = _Leg(leg_id, call)
         self._legs[leg_id] = leg
-        call.on(lambda event: self._on_call_event(leg, event))
+        self._by_handle[call.handle] = leg
+        for event in self._early.pop(call.handle, []):
+            self._on_call_event(leg, event)
 
     def _on_call_event(self, leg: _Leg, event: StackEvent) -> None:
         kind = event.event
@@ -137,6 +159,10 @@ class Worker:
             self.emit(ev="ringing", leg=leg.id, code=183)
         elif kind is Event.CALL_ESTABLISHED and not leg.established:
             leg.established = True
+            if leg.call.state is not CallState.ESTABLISHED:
+                # The Call object missed the early event too (see __init__);
+                # transfer() and friends check this state.
+                leg.call._state = CallState.ESTABLISHED
             self.emit(ev="answered", leg=leg.id)
         elif kind is Event.CALL_DTMF_START and event.text:
             self.emit(ev="dtmf", leg=leg.id, digit=event.text[:1])
@@ -169,6 +195,7 @@ class Worker:
             if peer is not None:
                 peer.recording = None
         self._legs.pop(leg.id, None)
+        self._by_handle.pop(leg.call.handle, None)
 
     async def _hangup(self, leg_id: str) -> None:
         leg = self._legs.get(leg_id)
