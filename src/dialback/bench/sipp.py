@@ -178,7 +178,10 @@ class SippUas(_Sipp):
         # -aa: 200 to in-call INFO/NOTIFY/OPTIONS; no -m, so calls are not counted down;
         # -l: sipp's default concurrency cap depends on the call rate, meaningless here
         # (5000 keeps sipp under its open-files limit, far above a SIP worker's 256 calls).
-        child = self._launch(self._argv(["-aa", "-l", "5000"]))
+        extra = ["-aa", "-l", "5000"]
+        if self.behaviour is UasBehaviour.ANSWER_ECHO:
+            extra.append("-rtp_echo")
+        child = self._launch(self._argv(extra))
         if (
             not wait_until(
                 lambda: udp_bound(self.port) or not child.running, timeout_s=self.start_timeout_s

@@ -40,6 +40,7 @@ REASONS = {
 
 class UasBehaviour(StrEnum):
     ANSWER = "answer"
+    ANSWER_ECHO = "answer_echo"  # answers and sends back what it hears (sipp -rtp_echo)
     ANSWER_THEN_BYE = "answer_then_bye"
     BUSY = "busy"
     NOT_FOUND = "not_found"
@@ -309,6 +310,12 @@ def uas_scenario(behaviour: UasBehaviour, plan: UasPlan) -> str:
         s.nop(log("rejected", code), next="done")
     elif behaviour is UasBehaviour.ANSWER:
         _answer(s, plan)
+        _in_call(s, "a")
+    elif behaviour is UasBehaviour.ANSWER_ECHO:
+        # No stream of its own: the only audio it sends is the echo of ours, so
+        # a caller hears it only if audio reached this side.
+        s.send(_response(200, "OK", tag=True, sdp=True), retrans=True)
+        s.recv("ACK")
         _in_call(s, "a")
     elif behaviour is UasBehaviour.ANSWER_THEN_BYE:
         _answer(s, plan)

@@ -44,6 +44,8 @@ class PoolSettings:
     max_calls: int = 250  # hard cap per worker (bridged partners included)
     prompts_dir: Path = Path("prompts")
     start_timeout_s: float = 15.0
+    # A peer that vanishes without BYE is detected by its silence on RTP.
+    rtp_timeout_s: int = 30
 
 
 class SipLeg:
@@ -156,6 +158,8 @@ class SipTelephony:
             f"{w.rtp_ports[0]}-{w.rtp_ports[1]}",
             "--max-calls",
             str(s.max_calls),
+            "--rtp-timeout",
+            str(s.rtp_timeout_s),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
@@ -182,6 +186,9 @@ class SipTelephony:
                 await w.proc.wait()
             if w.reader is not None:
                 await asyncio.gather(w.reader, return_exceptions=True)
+
+    def worker_ports(self) -> list[int]:
+        return [w.sip_port for w in self._workers]
 
     def worker_pids(self) -> list[int]:
         return [w.proc.pid for w in self._workers if w.proc is not None and w.alive]

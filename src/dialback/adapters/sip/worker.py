@@ -349,6 +349,7 @@ async def _serve(args: argparse.Namespace) -> None:
     await runtime.start(
         Config(
             net_interface=args.interface,
+            native_log_level=args.native_log_level,
             max_concurrent_calls=args.max_calls,
             rtp_timeout=args.rtp_timeout,
             extra_config_text=(
@@ -387,6 +388,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-calls", type=int, default=250)
     parser.add_argument("--rtp-timeout", type=int, default=30)
     parser.add_argument("--log-level", default="WARNING")
+    parser.add_argument("--native-log-level", default="error")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level, stream=sys.stderr)
     asyncio.run(_serve(args))

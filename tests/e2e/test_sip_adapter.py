@@ -1,0 +1,431 @@
+"""The SIP adapter against real SIP peers: sipp UASes behind a Kamailio router.
+
+Real processes on 127.0.0.1 (free ports), real time. The callback flow here is
+the same code that runs on the simulated network; only the Telephony differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import wave
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from dialback.adapters.clock import SystemClock
+from dialback.adapters.db.migrate import upgrade
+from dialback.adapters.db.session import make_engine, make_session_factory
+from dialback.adapters.db.tables import Attempt, CallbackRequest, Widget
+from dialback.adapters.sip.pool import PoolSettings, SipTelephony
+from dialback.adapters.sip.trunks import TrunkConfig
+from dialback.bench.kamailio import Kamailio
+from dialback.bench.rigproc import free_udp_port
+from dialback.bench.sipp import SippUas
+from dialback.domain.outcomes import Outcome, outcome_from_sip
+from dialback.ports import DialRequest, LegEventKind
+from dialback.services.attempts import CallbackWorker
+from dialback.services.bus import MessageBus
+from dialback.services.callbacks import Order, order_callback
+from dialback.services.engine import Engine
+from dialback.services.flow import FlowTimers
+from dialback.services.seeding import CompanySpec, DepartmentSpec, EmployeeSpec, create_company
+
+pytestmark = pytest.mark.slow
+
+CLIENT = "+1650253{}0"  # a valid US number per behaviour: "+16502534860" is busy
+ALL_DAY = {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+# Who answers what, behind the router (number prefix -> UAS behaviour).
+NUMBERS = {
+    "486": "busy",
+    "404": "not_found",
+    "484": "address_incomplete",
+    "480": "unavailable",
+    "503": "service_unavailable",
+    "603": "declined",
+    "403": "forbidden",
+    "183": "early_media_then_fail",
+    "180": "ring_no_answer",
+    "200": "answer",  # answers and talks (voice-like audio)
+    "300": "answer_echo",  # answers and sends back what it hears
+    "555": "answer_dtmf5",  # answers, then presses 5
+}
+
+
+@dataclass
+class Rig:
+    router: Kamailio
+    failing: Kamailio  # a trunk that answers every INVITE with 503
+    uases: dict[str, SippUas]
+    work: Path
+
+    def trunk(self, name: str = "main") -> TrunkConfig:
+        return TrunkConfig(name, "127.0.0.1", self.router.port)
+
+    def pool(self, **kw: object) -> SipTelephony:
+        trunks = {
+            "main": self.trunk("main"),
+            "backup": self.trunk("backup"),
+            "down": TrunkConfig("down", "127.0.0.1", self.failing.port),
+        }
+        settings = PoolSettings(
+            workers=1,
+            first_sip_port=free_udp_port(),
+            rtp_ports=(12000, 13999),
+            prompts_dir=self.work / "prompts",
+            **kw,  # type: ignore[arg-type]
+        )
+        return SipTelephony(settings=settings, trunks=lambda name: trunks[name])
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+    work = tmp_path_factory.mktemp("sip")
+    uases: dict[str, SippUas] = {}
+    routers: list[Kamailio] = []
+    try:
+        for prefix, behaviour in NUMBERS.items():
+            uases[prefix] = SippUas(behaviour, workdir=work / behaviour, after_ms=1500).start()
+        # Managers are extensions ("486"); clients are E.164 numbers whose last
+        # digits say who answers (CLIENT.format("486")).
+        routes = {prefix: uas.address for prefix, uas in uases.items()}
+        routes.update({CLIENT.format(prefix): uas.address for prefix, uas in uases.items()})
+        routers.append(Kamailio(workdir=work / "router", routes=routes).start())
+        routers.append(Kamailio(workdir=work / "failing", reply_all=503).start())
+        yield Rig(routers[0], routers[1], uases, work)
+    finally:
+        for k in routers:
+            k.stop()
+        for uas in uases.values():
+            uas.stop()
+
+
+async def _first_final(tel: SipTelephony, number: str, *, wait: float = 5) -> tuple[int, bool]:
+    """Dial ``number``; return (final code, ringing seen); hang up what answers."""
+    leg = await tel.originate(DialRequest(number=number, trunk="main", caller_id=None, tag="t"))
+    ringing = False
+    while True:
+        event = await leg.next_event(timeout=wait)
+        if event is None:
+            await leg.hangup()
+            return 487, ringing  # our ring timeout: CANCEL
+        if event.kind is LegEventKind.RINGING:
+            ringing = True
+        elif event.kind is LegEventKind.ANSWERED:
+            await leg.hangup()
+            return 200, ringing
+        elif event.kind is LegEventKind.FAILED:
+            return event.code, ringing
+
+
+def test_each_sip_response_maps_to_its_outcome(rig: Rig) -> None:
+    expected = {
+        "486": Outcome.BUSY,
+        "404": Outcome.INVALID_NUMBER,
+        "484": Outcome.INVALID_NUMBER,
+        "480": Outcome.UNAVAILABLE,
+        "503": Outcome.CARRIER_ERROR,
+        "603": Outcome.REJECTED,
+        "403": Outcome.REJECTED,
+        "183": Outcome.UNAVAILABLE,  # early media, then 480
+        "180": Outcome.NO_ANSWER,  # rings until our timeout
+        "200": Outcome.ANSWERED_HUMAN,
+    }
+
+    async def main() -> dict[str, tuple[int, Outcome]]:
+        async with rig.pool() as tel:
+            seen = {}
+            for prefix in expected:
+                code, ringing = await _first_final(tel, CLIENT.format(prefix), wait=3)
+                seen[prefix] = (code, outcome_from_sip(code, ringing_seen=ringing))
+            return seen
+
+    seen = asyncio.run(main())
+    assert {p: o for p, (_, o) in seen.items()} == expected
+    assert seen["486"][0] == 486 and seen["183"][0] == 480 and seen["603"][0] == 603
+    # The UAS that rang saw our CANCEL.
+    assert rig.uases["180"].wait_calls(1)["cancelled"] >= 1
+
+
+# -- the callback flow on SIP ----------------------------------------------------
+
+
+def _company(*, ivr_confirm: bool = False, recall: dict[str, object] | None = None) -> CompanySpec:
+    return CompanySpec(
+        hours=ALL_DAY,
+        trunks=("main", "backup"),
+        departments=(
+            DepartmentSpec(
+                name="Sales",
+                employees=(
+                    EmployeeSpec("Busy Bea", "486"),
+                    EmployeeSpec("Talker Tom", "200"),
+                    EmployeeSpec("Echo Eve", "300"),
+                    EmployeeSpec("Dtmf Dan", "555"),
+                ),
+                ring_timeout_s=5,
+            ),
+        ),
+        ivr_confirm=ivr_confirm,
+        recall=recall or {"attempts": 2, "intervals_s": [1]},
+        limits={"per_phone_per_hour": 100, "per_phone_per_day": 100},
+    )
+
+
+def _run_flow(
+    rig: Rig,
+    tmp: Path,
+    *,
+    employee: str,
+    department_members: tuple[str, ...] | None,
+    client: str,
+    spec: CompanySpec | None = None,
+    trunks: tuple[str, ...] = ("main", "backup"),
+) -> CallbackRequest:
+    spec = spec or _company()
+    if department_members is not None:
+        dept = spec.departments[0]
+        members = tuple(e for e in dept.employees if e.name in department_members)
+        spec = replace(spec, departments=(replace(dept, employees=members),))
+    spec = replace(spec, trunks=trunks)
+
+    async def main() -> CallbackRequest:
+        db = make_engine(f"sqlite:///{tmp}/flow.db")
+        upgrade(db)
+        sessions = make_session_factory(db)
+        clock = SystemClock()
+        with sessions() as s:
+            seeded = create_company(s, spec, now=clock.now())
+        async with rig.pool() as tel:
+            worker = CallbackWorker(
+                sessions=sessions,
+                telephony=tel,
+                clock=clock,
+                bus=MessageBus(),
+                timers=FlowTimers(client_ring_timeout_s=5, confirm_timeout_s=4, max_talk_s=3),
+                recordings_dir=tmp / "recordings",
+            )
+            engine = Engine(
+                sessions=sessions, worker=worker, clock=clock, node_id="sip-test", poll_seconds=None
+            )
+            with sessions() as s:
+                widget = s.get(Widget, seeded.widget_id)
+                assert widget is not None
+                rid = order_callback(
+                    s,
+                    widget=widget,
+                    order=Order(phone=client, employee_id=seeded.employees.get(employee)),
+                    now=clock.now(),
+                ).request.id
+            engine.stop_when_idle()
+            await asyncio.wait_for(engine.run(), 60)
+        with sessions() as s:
+            req = s.scalar(
+                select(CallbackRequest)
+                .where(CallbackRequest.id == rid)
+                .options(selectinload(CallbackRequest.attempts).selectinload(Attempt.legs))
+            )
+            assert req is not None
+            return req
+
+    return asyncio.run(main())
+
+
+def _channel_rms(path: Path) -> tuple[float, float]:
+    with wave.open(str(path)) as w:
+        assert w.getnchannels() == 2 and w.getframerate() == 8000
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(np.float64)
+    left, right = pcm[0::2], pcm[1::2]
+    return float(np.sqrt(np.mean(left**2))), float(np.sqrt(np.mean(right**2)))
+
+
+def test_busy_manager_falls_back_to_department_and_both_sides_hear_each_other(
+    rig: Rig, tmp_path: Path
+) -> None:
+    # Manager side talks; the client side echoes what it hears: the client's
+    # channel of the recording carries the manager's voice only if Dialback
+    # relayed manager -> client (and back).
+    req = _run_flow(
+        rig,
+        tmp_path,
+        employee="Busy Bea",
+        department_members=("Busy Bea", "Talker Tom"),
+        client=CLIENT.format("300"),
+    )
+    assert req.state == "connected", (req.state, req.status_reason)
+    (attempt,) = req.attempts
+    managers = {leg.number: leg for leg in attempt.legs if leg.role == "manager"}
+    assert managers["486"].sip_code == 486 and managers["486"].outcome == "busy"
+    assert managers["200"].outcome == "answered_human"
+    client = next(leg for leg in attempt.legs if leg.role == "client")
+    assert client.answered_at is not None and client.dialed_at >= managers["200"].answered_at
+    assert client.recording_path is not None
+    manager_rms, client_rms = _channel_rms(Path(client.recording_path))
+    assert manager_rms > 500  # the manager's voice reached Dialback
+    assert client_rms > 0.5 * manager_rms  # ... and was relayed to the client and back
+
+
+def test_client_voice_reaches_the_manager(rig: Rig, tmp_path: Path) -> None:
+    req = _run_flow(
+        rig,
+        tmp_path,
+        employee="Echo Eve",
+        department_members=("Echo Eve",),
+        client=CLIENT.format("200"),
+    )
+    assert req.state == "connected"
+    client = next(leg for leg in req.attempts[0].legs if leg.role == "client")
+    assert client.recording_path is not None
+    manager_rms, client_rms = _channel_rms(Path(client.recording_path))
+    assert client_rms > 500 and manager_rms > 0.5 * client_rms
+
+
+def test_dtmf_5_confirms_the_manager_before_the_client_is_dialed(rig: Rig, tmp_path: Path) -> None:
+    spec = _company(ivr_confirm=True, recall={"attempts": 1, "intervals_s": []})
+    req = _run_flow(
+        rig,
+        tmp_path,
+        employee="Dtmf Dan",
+        department_members=("Dtmf Dan",),
+        client=CLIENT.format("200"),
+        spec=spec,
+    )
+    assert req.state == "connected"
+    manager = next(leg for leg in req.attempts[0].legs if leg.role == "manager")
+    assert manager.dtmf == "5"
+
+
+def test_answer_without_dtmf_5_is_no_manager_and_the_client_is_never_called(
+    rig: Rig, tmp_path: Path
+) -> None:
+    spec = _company(ivr_confirm=True, recall={"attempts": 1, "intervals_s": []})
+    req = _run_flow(
+        rig,
+        tmp_path,
+        employee="Talker Tom",
+        department_members=("Talker Tom",),
+        client=CLIENT.format("200"),
+        spec=spec,
+    )
+    assert req.state == "failed"
+    (leg,) = req.attempts[0].legs
+    assert leg.role == "manager" and leg.outcome == "answered_machine"
+
+
+def test_carrier_503_moves_to_backup_trunk_and_busy_client_never_does(
+    rig: Rig, tmp_path: Path
+) -> None:
+    # The main trunk ("down") answers every INVITE with 503; the backup routes.
+    down_first = _run_flow(
+        rig,
+        tmp_path / "a",
+        employee="Talker Tom",
+        department_members=("Talker Tom",),
+        client=CLIENT.format("200"),
+        trunks=("down", "backup"),
+    )
+    assert [a.trunk for a in down_first.attempts] == ["down", "backup"]
+    assert down_first.attempts[0].manager_outcome == "carrier_error"
+    assert down_first.state == "connected"
+
+    busy_client = _run_flow(
+        rig,
+        tmp_path / "b",
+        employee="Talker Tom",
+        department_members=("Talker Tom",),
+        client=CLIENT.format("486"),
+    )
+    assert [a.client_outcome for a in busy_client.attempts] == ["busy", "busy"]
+    assert [a.trunk for a in busy_client.attempts] == ["main", "main"]
+
+
+def test_registration_with_digest_auth(tmp_path: Path) -> None:
+    registrar = Kamailio(workdir=tmp_path / "reg", users={"dialback": "s3cret"}).start()
+    try:
+
+        async def main() -> tuple[tuple[bool, int, str], tuple[bool, int, str]]:
+            good = TrunkConfig(
+                "reg", "127.0.0.1", registrar.port, user="dialback", password="s3cret",
+                register=True, reg_interval=600,
+            )  # fmt: skip
+            bad = TrunkConfig(
+                "reg", "127.0.0.1", registrar.port, user="dialback", password="wrong",
+                register=True, reg_interval=600,
+            )  # fmt: skip
+            settings = PoolSettings(
+                workers=1,
+                first_sip_port=free_udp_port(),
+                rtp_ports=(14000, 14999),
+                prompts_dir=tmp_path / "prompts",
+            )
+            async with SipTelephony(settings=settings, trunks=lambda _n: good) as tel:
+                return await tel.register(good), await tel.register(bad)
+
+        ok, refused = asyncio.run(main())
+    finally:
+        registrar.stop()
+    assert ok[0] is True and ok[1] == 200
+    assert refused[0] is False and refused[1] in (401, 403)
+
+
+def test_garbage_datagrams_do_not_wedge_a_worker(rig: Rig) -> None:
+    async def main() -> tuple[int, bool]:
+        async with rig.pool() as tel:
+            port = tel.worker_ports()[0]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                for junk in (b"\x00\xff" * 50, b"INVITE nonsense\r\n\r\n", b"SIP/2.0 999\r\n"):
+                    sock.sendto(junk, ("127.0.0.1", port))
+            return await _first_final(tel, CLIENT.format("200"))
+
+    code, _ = asyncio.run(main())
+    assert code == 200
+
+
+def test_full_pool_refuses_new_legs_as_carrier_side_error(rig: Rig) -> None:
+    async def main() -> tuple[int, int]:
+        async with rig.pool(admit_calls=1, max_calls=2) as tel:
+            first = await tel.originate(
+                DialRequest(number=CLIENT.format("180"), trunk="main", caller_id=None, tag="a")
+            )
+            refused = await tel.originate(
+                DialRequest(number=CLIENT.format("180"), trunk="main", caller_id=None, tag="b")
+            )
+            event = await refused.next_event(timeout=1)
+            assert event is not None
+            paired = await tel.originate(
+                DialRequest(
+                    number=CLIENT.format("180"),
+                    trunk="main",
+                    caller_id=None,
+                    tag="c",
+                    near=first.id,
+                )
+            )
+            ring = await paired.next_event(timeout=3)
+            assert ring is not None
+            await first.hangup()
+            await paired.hangup()
+            return event.code, 1 if ring.kind is LegEventKind.RINGING else 0
+
+    code, paired_rang = asyncio.run(main())
+    assert outcome_from_sip(code) is Outcome.CARRIER_ERROR
+    assert paired_rang == 1  # a leg to be bridged still gets in, up to max_calls
+
+
+def test_recordings_are_written_only_after_both_humans_answered(rig: Rig, tmp_path: Path) -> None:
+    failed = _run_flow(
+        rig,
+        tmp_path,
+        employee="Talker Tom",
+        department_members=("Talker Tom",),
+        client=CLIENT.format("486"),
+    )
+    assert failed.state == "failed"
+    assert all(leg.recording_path is None for a in failed.attempts for leg in a.legs)
+    assert not (tmp_path / "recordings").exists() or not any((tmp_path / "recordings").iterdir())
