@@ -39,6 +39,7 @@ from dialback.services.seeding import CompanySpec, DepartmentSpec, EmployeeSpec,
 pytestmark = pytest.mark.slow
 
 CLIENT = "+1650253{}0"  # a valid US number per behaviour: "+16502534860" is busy
+COMPANY_NUMBER = CompanySpec().company_number or ""
 ALL_DAY = {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 # Who answers what, behind the router (number prefix -> UAS behaviour).
@@ -62,6 +63,7 @@ NUMBERS = {
 class Rig:
     router: Kamailio
     failing: Kamailio  # a trunk that answers every INVITE with 503
+    blocking: Kamailio  # routes like the router, but refuses the company's caller ID
     uases: dict[str, SippUas]
     work: Path
 
@@ -73,6 +75,7 @@ class Rig:
             "main": self.trunk("main"),
             "backup": self.trunk("backup"),
             "down": TrunkConfig("down", "127.0.0.1", self.failing.port),
+            "picky": TrunkConfig("picky", "127.0.0.1", self.blocking.port),
         }
         settings = PoolSettings(
             workers=1,
@@ -98,7 +101,12 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         routes.update({CLIENT.format(prefix): uas.address for prefix, uas in uases.items()})
         routers.append(Kamailio(workdir=work / "router", routes=routes).start())
         routers.append(Kamailio(workdir=work / "failing", reply_all=503).start())
-        yield Rig(routers[0], routers[1], uases, work)
+        routers.append(
+            Kamailio(
+                workdir=work / "blocking", routes=routes, block_callers=[COMPANY_NUMBER]
+            ).start()
+        )
+        yield Rig(routers[0], routers[1], routers[2], uases, work)
     finally:
         for k in routers:
             k.stop()
@@ -345,6 +353,26 @@ def test_carrier_503_moves_to_backup_trunk_and_busy_client_never_does(
     assert [a.trunk for a in busy_client.attempts] == ["main", "main"]
 
 
+def test_caller_id_substitution_is_dropped_after_the_clients_carrier_blocks_it(
+    rig: Rig, tmp_path: Path
+) -> None:
+    req = _run_flow(
+        rig,
+        tmp_path,
+        employee="Talker Tom",
+        department_members=("Talker Tom",),
+        client=CLIENT.format("200"),
+        trunks=("picky",),
+    )
+    first, second = req.attempts
+    client_1 = next(leg for leg in first.legs if leg.role == "client")
+    client_2 = next(leg for leg in second.legs if leg.role == "client")
+    assert client_1.caller_id == COMPANY_NUMBER and client_1.sip_code == 403
+    assert first.caller_id_blocked and first.client_outcome == "rejected"
+    assert client_2.caller_id is None and second.caller_id_substituted is False
+    assert req.state == "connected"
+
+
 def test_registration_with_digest_auth(tmp_path: Path) -> None:
     registrar = Kamailio(workdir=tmp_path / "reg", users={"dialback": "s3cret"}).start()
     try:
@@ -429,3 +457,73 @@ def test_recordings_are_written_only_after_both_humans_answered(rig: Rig, tmp_pa
     assert failed.state == "failed"
     assert all(leg.recording_path is None for a in failed.attempts for leg in a.legs)
     assert not (tmp_path / "recordings").exists() or not any((tmp_path / "recordings").iterdir())
+
+
+def test_peer_that_vanishes_mid_call_ends_the_leg_with_a_clear_reason(
+    rig: Rig, tmp_path: Path
+) -> None:
+    # A peer that dies without BYE: its RTP stops; the worker's RTP timeout ends
+    # the leg instead of keeping a ghost call forever.
+    lonely = SippUas("answer", workdir=tmp_path / "lonely").start()
+    trunk = TrunkConfig("lonely", "127.0.0.1", lonely.port)
+
+    async def main() -> tuple[str, float]:
+        settings = PoolSettings(
+            workers=1,
+            first_sip_port=free_udp_port(),
+            rtp_ports=(15000, 15999),
+            prompts_dir=tmp_path / "prompts",
+            rtp_timeout_s=2,
+        )
+        async with SipTelephony(settings=settings, trunks=lambda _n: trunk) as tel:
+            leg = await tel.originate(
+                DialRequest(number="+16502530001", trunk="lonely", caller_id=None, tag="v")
+            )
+            while (event := await leg.next_event(timeout=5)) is not None:
+                if event.kind is LegEventKind.ANSWERED:
+                    break
+            lonely.stop()  # SIGTERM/SIGKILL: no BYE, RTP just stops
+            loop = asyncio.get_running_loop()
+            t0 = loop.time()
+            ended = await leg.next_event(timeout=15)
+            assert ended is not None and ended.kind is LegEventKind.ENDED
+            return ended.reason, loop.time() - t0
+
+    try:
+        reason, after = asyncio.run(main())
+    finally:
+        lonely.stop()
+    assert "rtp" in reason.lower()
+    assert after < 10
+
+
+def test_blind_transfer_by_refer_completes(tmp_path: Path) -> None:
+    peer = SippUas("accept_refer", workdir=tmp_path / "refer").start()
+    trunk = TrunkConfig("t", "127.0.0.1", peer.port)
+
+    async def main() -> tuple[bool, str, LegEventKind | None]:
+        settings = PoolSettings(
+            workers=1,
+            first_sip_port=free_udp_port(),
+            rtp_ports=(16000, 16999),
+            prompts_dir=tmp_path / "prompts",
+        )
+        async with SipTelephony(settings=settings, trunks=lambda _n: trunk) as tel:
+            leg = await tel.originate(
+                DialRequest(number="+16502530001", trunk="t", caller_id=None, tag="x")
+            )
+            while (event := await leg.next_event(timeout=5)) is not None:
+                if event.kind is LegEventKind.ANSWERED:
+                    break
+            ok, reason = await leg.transfer("sip:101@127.0.0.1")
+            after = await leg.next_event(timeout=5)  # a successful transfer ends our call
+            return ok, reason, after.kind if after else None
+
+    try:
+        ok, reason, after = asyncio.run(main())
+        outcomes = peer.wait_calls(1)
+    finally:
+        peer.stop()
+    assert ok, reason
+    assert after is LegEventKind.ENDED
+    assert sum(outcomes.values()) == 1

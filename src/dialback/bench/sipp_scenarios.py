@@ -41,6 +41,7 @@ REASONS = {
 class UasBehaviour(StrEnum):
     ANSWER = "answer"
     ANSWER_ECHO = "answer_echo"  # answers and sends back what it hears (sipp -rtp_echo)
+    ACCEPT_REFER = "accept_refer"  # answers; a REFER gets 202 and a NOTIFY "200 OK"
     ANSWER_THEN_BYE = "answer_then_bye"
     BUSY = "busy"
     NOT_FOUND = "not_found"
@@ -125,6 +126,10 @@ class Scenario:
         lines = [line.strip() for line in message.splitlines() if line.strip()]
         if "v=0" in lines:
             lines.insert(lines.index("v=0"), "")
+        # A message/sipfrag body (RFC 3420) is itself a status line.
+        frag = [i for i, line in enumerate(lines) if i > 0 and line.startswith("SIP/2.0 ")]
+        if frag:
+            lines.insert(frag[0], "")
         self._element("send", attrs, "<![CDATA[\n\n" + "\n".join(lines) + "\n\n]]>")
 
     def nop(self, *actions: str, next: str | None = None) -> None:
@@ -243,6 +248,43 @@ def _in_call(s: Scenario, prefix: str, *, timeout_ms: int | None = None, then: s
     s.send(_response(200, "OK", tag=False, sdp=True), next=f"{prefix}_wait")
 
 
+def _accept_refer(s: Scenario) -> None:
+    """RFC 3515: 202 to the REFER, then a NOTIFY whose sipfrag says the new call worked.
+
+    A test peer: it does not place the new call itself, it reports success at once.
+    """
+    s.label("r_wait")
+    s.recv("INVITE", optional=True, next="r_reinvite")
+    s.recv("REFER", next="refer")
+    s.label("r_reinvite")
+    s.send(_response(200, "OK", tag=False, sdp=True), retrans=True)
+    s.recv("ACK", next="r_wait")
+    s.label("refer")
+    s.send(_response(202, "Accepted", tag=False))
+    s.send(
+        """
+        NOTIFY [next_url] SIP/2.0
+        Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+        [routes]
+        From: [$inv_to];tag=[pid]SIPpTag01[call_number]
+        To: [$inv_from]
+        [last_Call-ID:]
+        CSeq: 2 NOTIFY
+        Max-Forwards: 70
+        Event: refer
+        Subscription-State: terminated;reason=noresource
+        Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+        Content-Type: message/sipfrag;version=2.0
+        Content-Length: [len]
+
+        SIP/2.0 200 OK
+        """,
+        retrans=True,
+    )
+    s.recv(200)
+    s.nop(log("refer_accepted"))
+
+
 def _cancelled(s: Scenario) -> None:
     """RFC 3261 9.2: 200 to the CANCEL, then 487 to the INVITE (its own Via and CSeq)."""
     s.label("cancel")
@@ -299,7 +341,8 @@ def uas_scenario(behaviour: UasBehaviour, plan: UasPlan) -> str:
     saved: tuple[str, ...] = ()
     if behaviour in _CANCELLABLE:  # the 487 after a CANCEL answers the INVITE
         saved = (s.save_via_lines("inv_via"), s.save_header("CSeq", "inv_cseq"))
-    elif behaviour is UasBehaviour.ANSWER_THEN_BYE:  # our BYE swaps From and To
+    elif behaviour in (UasBehaviour.ANSWER_THEN_BYE, UasBehaviour.ACCEPT_REFER):
+        # our own requests in the dialog (BYE, NOTIFY) swap From and To
         saved = (s.save_header("From", "inv_from"), s.save_header("To", "inv_to"))
     s.recv("INVITE", rrs=True, actions=saved)
 
@@ -311,6 +354,10 @@ def uas_scenario(behaviour: UasBehaviour, plan: UasPlan) -> str:
     elif behaviour is UasBehaviour.ANSWER:
         _answer(s, plan)
         _in_call(s, "a")
+    elif behaviour is UasBehaviour.ACCEPT_REFER:
+        _answer(s, plan)
+        _accept_refer(s)
+        _in_call(s, "t")  # the transferor hangs up once told the transfer worked
     elif behaviour is UasBehaviour.ANSWER_ECHO:
         # No stream of its own: the only audio it sends is the echo of ours, so
         # a caller hears it only if audio reached this side.

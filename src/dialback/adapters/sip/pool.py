@@ -56,7 +56,6 @@ class SipLeg:
         self.done = False  # no more calls of this leg exist in the worker
         self.rx_rms: float | None = None
         self.rx_seconds: float | None = None
-        self.transfer_result: asyncio.Future[tuple[bool, str]] | None = None
 
     @property
     def id(self) -> str:
@@ -82,12 +81,15 @@ class SipLeg:
 
     async def transfer(self, uri: str, *, timeout: float = 30.0) -> tuple[bool, str]:
         """Blind transfer by REFER (D3); returns (ok, reason)."""
-        self.transfer_result = asyncio.get_running_loop().create_future()
+        result: asyncio.Future[tuple[bool, str]] = asyncio.get_running_loop().create_future()
+        self.worker.transfers[self._id] = result
         self.worker.send(op="transfer", leg=self._id, uri=uri)
         try:
-            return await asyncio.wait_for(self.transfer_result, timeout)
+            return await asyncio.wait_for(result, timeout)
         except TimeoutError:
             return False, "no transfer outcome in time"
+        finally:
+            self.worker.transfers.pop(self._id, None)
 
 
 @dataclass
@@ -99,6 +101,9 @@ class _Worker:
     proc: asyncio.subprocess.Process | None = None
     legs: dict[str, SipLeg] = field(default_factory=dict)
     registrations: dict[str, asyncio.Future[tuple[bool, int, str]]] = field(default_factory=dict)
+    # A successful transfer ends the call before its outcome is reported, so
+    # outcomes are matched here, not through the (already removed) leg.
+    transfers: dict[str, asyncio.Future[tuple[bool, str]]] = field(default_factory=dict)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     alive: bool = False
     reader: asyncio.Task[None] | None = None
@@ -222,6 +227,11 @@ class SipTelephony:
             if fut is not None and not fut.done():
                 fut.set_result((bool(msg["ok"]), int(msg["code"]), str(msg["reason"])))
             return
+        if ev == "transfer":
+            outcome = w.transfers.get(str(msg["leg"]))
+            if outcome is not None and not outcome.done():
+                outcome.set_result((bool(msg["ok"]), str(msg["reason"])))
+            return
         if ev == "error":
             log.warning("SIP worker %s: %s failed: %s", w.index, msg.get("op"), msg["message"])
             return
@@ -246,8 +256,6 @@ class SipTelephony:
             leg.rx_seconds = float(msg["rx_seconds"])
             leg.events.put_nowait(LegEvent(LegEventKind.ENDED, reason=str(msg["reason"])))
             w.legs.pop(leg.id, None)
-        elif ev == "transfer" and leg.transfer_result and not leg.transfer_result.done():
-            leg.transfer_result.set_result((bool(msg["ok"]), str(msg["reason"])))
 
     # -- Telephony ------------------------------------------------------------------
 
