@@ -63,7 +63,7 @@ def build(
     bus = MessageBus()
     if telephony is None:
         if settings.telephony == "sip":
-            telephony = build_sip(settings, sessions)
+            telephony = build_sip(settings, sessions, clock=clock)
         else:
             telephony = build_simnet(settings, clock=clock)
     worker = CallbackWorker(
@@ -112,10 +112,11 @@ def build_simnet(settings: Settings, *, clock: Clock) -> SimulatedNetwork:
     )
 
 
-def build_sip(settings: Settings, sessions: sessionmaker[Session]) -> Telephony:
+def build_sip(settings: Settings, sessions: sessionmaker[Session], *, clock: Clock) -> Telephony:
     """The SIP pool; trunks are read from the database by name when dialed."""
     from dialback.adapters.sip.pool import PoolSettings, SipTelephony
     from dialback.adapters.sip.trunks import TrunkError, trunk_from_settings
+    from dialback.services.inbound import InboundDesk
 
     def trunk(name: str) -> TrunkConfig:
         with sessions() as s:
@@ -124,7 +125,9 @@ def build_sip(settings: Settings, sessions: sessionmaker[Session]) -> Telephony:
             raise TrunkError(f"no enabled trunk named {name!r}")
         return trunk_from_settings(row.name, row.settings)
 
+    desk = InboundDesk(sessions=sessions, clock=clock)
     return SipTelephony(
+        on_incoming=desk.handle,
         settings=PoolSettings(
             workers=settings.sip_workers,
             interface=settings.sip_interface,

@@ -21,12 +21,12 @@ from sqlalchemy.orm import selectinload
 from dialback.adapters.clock import SystemClock
 from dialback.adapters.db.migrate import upgrade
 from dialback.adapters.db.session import make_engine, make_session_factory
-from dialback.adapters.db.tables import Attempt, CallbackRequest, Widget
+from dialback.adapters.db.tables import Attempt, CallbackRequest, InboundCall, Widget
 from dialback.adapters.sip.pool import PoolSettings, SipTelephony
 from dialback.adapters.sip.trunks import TrunkConfig
 from dialback.bench.kamailio import Kamailio
 from dialback.bench.rigproc import free_udp_port
-from dialback.bench.sipp import SippUas
+from dialback.bench.sipp import SippUac, SippUas, UacResult
 from dialback.domain.outcomes import Outcome, outcome_from_sip
 from dialback.ports import DialRequest, LegEventKind
 from dialback.services.attempts import CallbackWorker
@@ -34,6 +34,7 @@ from dialback.services.bus import MessageBus
 from dialback.services.callbacks import Order, order_callback
 from dialback.services.engine import Engine
 from dialback.services.flow import FlowTimers
+from dialback.services.inbound import InboundDesk
 from dialback.services.seeding import CompanySpec, DepartmentSpec, EmployeeSpec, create_company
 
 pytestmark = pytest.mark.slow
@@ -527,3 +528,36 @@ def test_blind_transfer_by_refer_completes(tmp_path: Path) -> None:
     assert ok, reason
     assert after is LegEventKind.ENDED
     assert sum(outcomes.values()) == 1
+
+
+def test_inbound_call_is_answered_prompted_and_recorded_as_missed(tmp_path: Path) -> None:
+    db = make_engine(f"sqlite:///{tmp_path}/in.db")
+    upgrade(db)
+    sessions = make_session_factory(db)
+    desk = InboundDesk(sessions=sessions, clock=SystemClock())
+    port = free_udp_port()
+
+    async def main() -> UacResult:
+        settings = PoolSettings(
+            workers=1,
+            first_sip_port=port,
+            rtp_ports=(17000, 17999),
+            prompts_dir=tmp_path / "prompts",
+        )
+        async with SipTelephony(
+            settings=settings, trunks=lambda _n: rig_trunk, on_incoming=desk.handle
+        ):
+            caller = SippUac(
+                f"127.0.0.1:{port}", workdir=tmp_path / "uac", number="dialback", hold_ms=15000
+            )
+            return await asyncio.to_thread(caller.run)
+
+    rig_trunk = TrunkConfig("unused", "127.0.0.1", 9)
+    result = asyncio.run(main())
+    assert result.answered == 1, result
+    with sessions() as s:
+        (call,) = s.scalars(select(InboundCall)).all()
+    assert call.outcome == "missed"
+    assert call.answered_at is not None and call.ended_at is not None
+    assert call.hangup_by == "us"  # after the prompt, well before the caller's 15 s
+    assert (call.ended_at - call.answered_at).total_seconds() < 10

@@ -162,8 +162,28 @@ def uac_call_scenario(plan: UacPlan) -> str:
         s.recv(100, optional=True)
         s.recv(200, actions=(log("reinvite", 200),))
         s.send(_ack(in_dialog=True))
-    # Hold the call; the far end may hang up first (RFC 3261 15.1.2).
-    s.recv("BYE", next="remote_bye", timeout_ms=plan.hold_ms, ontimeout="hangup")
+    # Hold the call; the far end may hang up first (RFC 3261 15.1.2), or refresh the
+    # session with a re-INVITE (baresip's answer() does, ~100 ms after the ACK).
+    s.label("holding")
+    s.recv("INVITE", optional=True, next="re_invited", timeout_ms=plan.hold_ms, ontimeout="hangup")
+    s.recv("BYE", next="remote_bye")
+    s.label("re_invited")
+    s.send(
+        f"""
+        SIP/2.0 200 OK
+        [last_Via:]
+        [last_From:]
+        [last_To:]
+        [last_Call-ID:]
+        [last_CSeq:]
+        Contact: <sip:sipp@[local_ip]:[local_port]>
+        Content-Type: application/sdp
+        Content-Length: [len]
+
+        {_sdp(plan)}""",
+        retrans=True,
+    )
+    s.recv("ACK", next="holding")
     s.label("hangup")
     s.send(
         """

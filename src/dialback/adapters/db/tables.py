@@ -275,3 +275,21 @@ class Job(Base):
     runs: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class InboundCall(Base):
+    """A call delivered to Dialback itself (issue 3: answered, prompted, recorded as missed).
+
+    Distribution to departments (SPEC I) comes later; until then every inbound
+    call is a missed call that analytics (SPEC A) can react to.
+    """
+
+    __tablename__ = "inbound_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caller: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    outcome: Mapped[str] = mapped_column(String(32))  # "missed" until routing exists
+    hangup_by: Mapped[str | None] = mapped_column(String(16), default=None)

@@ -19,7 +19,7 @@ import contextlib
 import itertools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,13 @@ class SipLeg:
         if not self.done:
             self.worker.send(op="hangup", leg=self._id)
 
+    async def answer(self) -> None:
+        """Answer an incoming leg (200 OK); ANSWERED follows as an event."""
+        self.worker.send(op="answer", leg=self._id)
+
+    async def reject(self) -> None:
+        self.worker.send(op="reject", leg=self._id)
+
     async def send_dtmf(self, digits: str) -> None:
         self.worker.send(op="dtmf", leg=self._id, digits=digits)
 
@@ -118,12 +125,27 @@ class _Worker:
         return sum(1 for leg in self.legs.values() if not leg.done)
 
 
-class SipTelephony:
-    """Telephony over real SIP. Use ``async with`` or start()/close()."""
+InboundHandler = Callable[[SipLeg, str], Awaitable[None]]
 
-    def __init__(self, *, settings: PoolSettings, trunks: Callable[[str], TrunkConfig]) -> None:
+
+class SipTelephony:
+    """Telephony over real SIP. Use ``async with`` or start()/close().
+
+    Calls addressed to a worker (``sip:dialback@interface:port``) are handed to
+    ``on_incoming(leg, caller)``; without a handler they are refused (486).
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: PoolSettings,
+        trunks: Callable[[str], TrunkConfig],
+        on_incoming: InboundHandler | None = None,
+    ) -> None:
         self._settings = settings
         self._trunks = trunks
+        self.on_incoming = on_incoming
+        self._inbound: set[asyncio.Task[None]] = set()
         self._workers: list[_Worker] = []
         self._ids = itertools.count(1)
         self._closing = False
@@ -227,6 +249,11 @@ class SipTelephony:
             if fut is not None and not fut.done():
                 fut.set_result((bool(msg["ok"]), int(msg["code"]), str(msg["reason"])))
             return
+        if ev == "incoming":
+            inbound = SipLeg(str(msg["leg"]), w)
+            w.legs[inbound.id] = inbound
+            self._incoming(inbound, str(msg.get("caller", "")))
+            return
         if ev == "transfer":
             outcome = w.transfers.get(str(msg["leg"]))
             if outcome is not None and not outcome.done():
@@ -256,6 +283,22 @@ class SipTelephony:
             leg.rx_seconds = float(msg["rx_seconds"])
             leg.events.put_nowait(LegEvent(LegEventKind.ENDED, reason=str(msg["reason"])))
             w.legs.pop(leg.id, None)
+
+    def _incoming(self, leg: SipLeg, caller: str) -> None:
+        if self.on_incoming is None or self._closing:
+            leg.worker.send(op="reject", leg=leg.id)
+            return
+        task = asyncio.ensure_future(self._run_inbound(self.on_incoming, leg, caller))
+        self._inbound.add(task)
+        task.add_done_callback(self._inbound.discard)
+
+    async def _run_inbound(self, handler: InboundHandler, leg: SipLeg, caller: str) -> None:
+        try:
+            await handler(leg, caller)
+        except Exception:
+            log.exception("inbound call handler failed for %s", leg.id)
+        finally:
+            await leg.hangup()  # never leave an inbound call hanging
 
     # -- Telephony ------------------------------------------------------------------
 

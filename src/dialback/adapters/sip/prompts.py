@@ -22,6 +22,7 @@ _PATTERNS: dict[str, tuple[tuple[int, int], ...]] = {
     "client_unavailable": ((480, 300), (0, 150), (380, 500)),
     "request_cancelled": ((380, 600),),
     "no_free_operator": ((520, 200), (0, 100), (420, 600)),
+    "missed_call": ((600, 200), (0, 100), (500, 200), (0, 100), (400, 400)),
 }
 
 

@@ -6,6 +6,8 @@ worker, next to the audio; only decisions and outcomes travel.
 
 Commands (parent -> worker), each with an "op":
   dial      leg, uri, account{user, domain, password, auth_user, transport}, headers
+  answer    leg                 (an incoming call)
+  reject    leg                 (an incoming call: 486)
   hangup    leg
   play      leg, file (8 kHz 16-bit mono WAV)
   bridge    a, b
@@ -17,6 +19,7 @@ Commands (parent -> worker), each with an "op":
 
 Events (worker -> parent), each with an "ev":
   ready      port
+  incoming   leg, caller, call_id                          a call to us
   ringing    leg, code (180/183)
   answered   leg
   failed     leg, code (0 = no SIP response), reason       before answer

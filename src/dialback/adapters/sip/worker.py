@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import logging
 import math
 import sys
@@ -75,7 +76,29 @@ class Worker:
         # replay what arrived early.
         self._early: dict[int, list[StackEvent]] = {}
         self._registrations: dict[str, UserAgent] = {}
+        self._inbound_ids = itertools.count(1)
         runtime.subscribe(self._on_stack_event)
+
+    async def listen(self, interface: str, port: int) -> None:
+        """Accept calls addressed to this worker (issue 3: inbound, handed to the parent)."""
+        agent = await UserAgent.create(
+            self._rt,
+            Account(user="dialback", domain=f"{interface}:{port}", password="", reg_interval=0),
+        )
+        agent.on_incoming(self._on_incoming)
+
+    def _on_incoming(self, call: Any) -> None:
+        leg = _Leg(f"in{next(self._inbound_ids)}", call)
+        self._legs[leg.id] = leg
+        self._by_handle[call.handle] = leg
+        for event in self._early.pop(call.handle, []):
+            self._on_call_event(leg, event)
+        self.emit(
+            ev="incoming",
+            leg=leg.id,
+            caller=(call.peer or "")[:200],
+            call_id=(call.call_id or "")[:200],
+        )
 
     def _on_stack_event(self, event: StackEvent) -> None:
         if not event.call:
@@ -101,6 +124,10 @@ class Worker:
         try:
             if op == "dial":
                 await self._dial(cmd)
+            elif op == "answer":
+                await self._legs[str(cmd["leg"])].call.answer()
+            elif op == "reject":
+                await self._legs[str(cmd["leg"])].call.reject()
             elif op == "hangup":
                 await self._hangup(str(cmd["leg"]))
             elif op == "play":
@@ -361,6 +388,7 @@ async def _serve(args: argparse.Namespace) -> None:
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     worker = Worker(runtime)
+    await worker.listen(args.interface, args.sip_port)
     pump = asyncio.ensure_future(worker.pump())
     worker.emit(ev="ready", port=args.sip_port)
     try:
