@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,6 +24,8 @@ from dialback.services.attempts import CallbackWorker
 from dialback.services.bus import MessageBus
 from dialback.services.engine import Engine
 from dialback.services.flow import FlowTimers
+
+log = logging.getLogger(__name__)
 
 
 def hash_key(key: str) -> str:
@@ -140,16 +143,37 @@ def build_sip(settings: Settings, sessions: sessionmaker[Session], *, clock: Clo
 
 
 async def start_telephony(container: Container) -> None:
-    """Start adapters that run processes of their own (the SIP pool)."""
-    start = getattr(container.telephony, "start", None)
-    if start is not None:
-        await start()
+    """Start adapters that run processes of their own (the SIP pool), and
+    REGISTER the trunks that want it (the stack refreshes them itself)."""
+    from dialback.adapters.sip.pool import SipTelephony
+    from dialback.adapters.sip.trunks import TrunkError, trunk_from_settings
+
+    tel = container.telephony
+    if not isinstance(tel, SipTelephony):
+        return
+    await tel.start()
+    with container.sessions() as s:
+        rows = [(t.name, dict(t.settings)) for t in s.scalars(select(Trunk)) if t.enabled]
+    for name, raw in rows:
+        if not raw.get("register"):
+            continue
+        try:
+            trunk = trunk_from_settings(name, raw)
+        except TrunkError as exc:
+            log.error("trunk %s not registered: %s", name, exc)
+            continue
+        ok, code, reason = await tel.register(trunk)
+        if ok:
+            log.info("trunk %s registered", name)
+        else:
+            log.error("trunk %s registration failed: %s %s", name, code, reason)
 
 
 async def stop_telephony(container: Container) -> None:
-    close = getattr(container.telephony, "close", None)
-    if close is not None:
-        await close()
+    from dialback.adapters.sip.pool import SipTelephony
+
+    if isinstance(container.telephony, SipTelephony):
+        await container.telephony.close()
 
 
 def ensure_admin_key(sessions: sessionmaker[Session], key: str, *, now: datetime) -> None:

@@ -496,6 +496,19 @@ def test_trunks_and_block_list(client: TestClient) -> None:
     ]
     ok(client.delete(f"/api/v1/trunks/{main['id']}", headers=ADMIN))
 
+    sip = create(
+        client,
+        "trunks",
+        {"name": "sip", "settings": {"host": "sip.example", "user": "u", "password": "pw"}},
+    )
+    assert sip["settings"]["password"] == "***"  # never echoed back
+    bad = client.post(
+        "/api/v1/trunks",
+        json={"name": "bad", "settings": {"host": "sip.example", "dial_template": "{nope}"}},
+        headers=ADMIN,
+    )
+    assert bad.status_code == 422 and "unknown macros" in bad.text
+
     ip = create(client, "blocklist", {"kind": "ip", "value": "10.0.0.1"})
     assert single_error(
         client.post("/api/v1/blocklist", json={"kind": "ip", "value": "10.0.0"}, headers=ADMIN)

@@ -15,8 +15,9 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
+from dialback.adapters.sip.trunks import TrunkError, trunk_from_settings
 from dialback.domain.calendar import BusinessCalendar, format_hours, parse_hours
 from dialback.services.callbacks import DEFAULT_LIMITS
 from dialback.services.company import DEFAULT_RECALL, recall_policy_from
@@ -351,7 +352,23 @@ class TrunkIn(_In):
         default=0, ge=0, le=1000, description="0 = main, 1 = first backup, ... (C5)"
     )
     enabled: bool = True
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "SIP trunk (issue 3): host, port, transport, user, password, auth_user, "
+            "register, reg_interval, dial_template ('+{number}@{host}:{port}'). "
+            "Empty for the simulated network."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _sip_settings_are_usable(self) -> TrunkIn:
+        if self.settings:
+            try:
+                trunk_from_settings(self.name, self.settings)
+            except TrunkError as exc:
+                raise ValueError(f"settings: {exc}") from exc
+        return self
 
 
 class TrunkOut(_Out):
@@ -360,6 +377,12 @@ class TrunkOut(_Out):
     priority: int
     enabled: bool
     settings: dict[str, Any]
+
+    @field_validator("settings")
+    @classmethod
+    def _hide_password(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # Credentials go in, never come out.
+        return {k: ("***" if k == "password" and v else v) for k, v in value.items()}
 
 
 class BlockIn(_In):
