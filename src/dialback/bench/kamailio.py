@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from types import TracebackType
 
-from dialback.bench.rigproc import HOST, ChildProcess, free_udp_port, wait_until
+from dialback.bench.rigproc import HOST, ChildProcess, RigProcess, free_udp_port, wait_until
 
 KAMAILIO = "/usr/sbin/kamailio"
 MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
@@ -229,7 +229,7 @@ def _registrar_routes() -> list[str]:
     ]
 
 
-class Kamailio:
+class Kamailio(RigProcess):
     """Kamailio on 127.0.0.1:`port` (free when omitted), configured by its arguments:
 
     - `routes`: number prefix -> "127.0.0.1:PORT" (longest prefix of the Request-URI user
@@ -272,21 +272,6 @@ class Kamailio:
         self.log_path = self.dir / "kamailio.log"
         self.start_timeout_s = start_timeout_s
         self._child: ChildProcess | None = None
-
-    @property
-    def address(self) -> str:
-        return f"{HOST}:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return self._child.pid if self._child else None
-
-    @property
-    def running(self) -> bool:
-        return self._child is not None and self._child.running
-
-    def processes_alive(self) -> bool:
-        return self._child is not None and self._child.group_alive()
 
     def start(self) -> Kamailio:
         if not Path(KAMAILIO).exists():

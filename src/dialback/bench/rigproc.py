@@ -203,3 +203,25 @@ class ChildProcess:
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+class RigProcess:
+    """What every rig process (sipp, Kamailio) on HOST:port tells about itself."""
+
+    port: int
+    _child: ChildProcess | None
+
+    @property
+    def address(self) -> str:
+        return f"{HOST}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._child.pid if self._child else None
+
+    @property
+    def running(self) -> bool:
+        return self._child is not None and self._child.running
+
+    def processes_alive(self) -> bool:
+        return self._child is not None and self._child.group_alive()

@@ -21,6 +21,7 @@ from dialback.bench import audio
 from dialback.bench.rigproc import (
     HOST,
     ChildProcess,
+    RigProcess,
     free_port_pair,
     free_udp_port,
     udp_bound,
@@ -53,7 +54,7 @@ SIPP = "/usr/bin/sipp"
 UAS_ENDINGS = frozenset({"rejected", "cancelled", "bye_received", "bye_sent"})
 
 
-class _Sipp:
+class _Sipp(RigProcess):
     """What the UAS and UAC share: files in a private directory, the child, the logs."""
 
     kind = "sipp"
@@ -70,21 +71,6 @@ class _Sipp:
         self.stats_path = self.dir / "stats.csv"
         self.errors_path = self.dir / "errors.log"
         self._child: ChildProcess | None = None
-
-    @property
-    def address(self) -> str:
-        return f"{HOST}:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return self._child.pid if self._child else None
-
-    @property
-    def running(self) -> bool:
-        return self._child is not None and self._child.running
-
-    def processes_alive(self) -> bool:
-        return self._child is not None and self._child.group_alive()
 
     def events(self) -> list[CallEvent]:
         return read_events(self.events_path)

@@ -154,17 +154,7 @@ class Worker:
         key = tuple(sorted(account.items()))
         agent = self._agents.get(key)
         if agent is None:
-            agent = await UserAgent.create(
-                self._rt,
-                Account(
-                    user=account["user"],
-                    domain=account["domain"],
-                    password=account.get("password") or "",
-                    auth_user=account.get("auth_user"),
-                    transport=account.get("transport", "udp"),
-                    reg_interval=0,
-                ),
-            )
+            agent = await UserAgent.create(self._rt, _account(account))
             self._agents[key] = agent
         return agent
 
@@ -276,13 +266,9 @@ class Worker:
         try:
             agent = await UserAgent.create(
                 self._rt,
-                Account(
-                    user=account["user"],
-                    domain=account["domain"],
-                    password=account.get("password") or "",
-                    auth_user=account.get("auth_user"),
+                _account(
+                    account,
                     registrar=cmd.get("registrar"),
-                    transport=account.get("transport", "udp"),
                     reg_interval=int(cmd.get("interval", 600)),
                 ),
             )
@@ -369,6 +355,21 @@ class Worker:
             if leg.recording is not None:
                 self._close_recording(leg.recording)
                 leg.recording = None
+
+
+def _account(
+    account: dict[str, Any], *, registrar: str | None = None, reg_interval: int = 0
+) -> Account:
+    """A baresip Account from the protocol's account object (0 = never REGISTER)."""
+    return Account(
+        user=account["user"],
+        domain=account["domain"],
+        password=account.get("password") or "",
+        auth_user=account.get("auth_user"),
+        registrar=registrar,
+        transport=account.get("transport", "udp"),
+        reg_interval=reg_interval,
+    )
 
 
 async def _serve(args: argparse.Namespace) -> None:
