@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # sip-tester (sipp), kamailio: real SIP peers for the SIP adapter tests (issue 3);
-# sox: test audio.
-APT_PACKAGES=(python3-venv sip-tester kamailio sox)
+# sox, espeak-ng: test audio and the AMD corpus generator (issue 4).
+APT_PACKAGES=(python3-venv sip-tester kamailio sox libsox-fmt-all espeak-ng)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

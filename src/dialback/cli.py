@@ -45,6 +45,21 @@ def main(argv: list[str] | None = None) -> int:
     sip.add_argument("--hold", type=float, default=3.0, help="seconds each call stays up")
     sip.add_argument("--json", action="store_true")
 
+    amd = sub.add_parser("amd", help="answering-machine detection on audio files")
+    amd_sub = amd.add_subparsers(dest="what", required=True)
+    classify = amd_sub.add_parser("classify", help="classify every *.wav in DIR")
+    classify.add_argument("dir", type=Path)
+    classify.add_argument("--engine", choices=("dialback", "asterisk"), default="dialback")
+    classify.add_argument("--jsonl", action="store_true", help="one JSON object per file")
+    evaluate = amd_sub.add_parser("eval", help="score both engines against labels")
+    evaluate.add_argument("dir", type=Path)
+    evaluate.add_argument("--labels", type=Path, required=True)
+    evaluate.add_argument("--json", action="store_true")
+    corpus = amd_sub.add_parser("corpus", help="generate a labelled corpus (espeak-ng, sox)")
+    corpus.add_argument("out", type=Path)
+    corpus.add_argument("--seed", type=int, default=1)
+    corpus.add_argument("--count", type=int, default=200)
+
     args = parser.parse_args(argv)
     if args.command == "serve":
         settings = load_settings(args.config, host=args.host, port=args.port)
@@ -62,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         return _simulate(args)
     if args.command == "bench":
         return _bench_sip(args)
+    if args.command == "amd":
+        from dialback.cli_amd import run_amd
+
+        return run_amd(args)
     parser.error("unknown command")
     return 2
 

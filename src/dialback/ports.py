@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from dialback.domain.amd.frames import Verdict
+
 
 class Clock(Protocol):
     """Wall-clock time. Only clock adapters read the real clock (STYLE habit 2).
@@ -45,6 +47,7 @@ class LegEventKind(StrEnum):
     FAILED = "failed"  # final non-2xx response, or transport failure (code 0)
     DTMF = "dtmf"  # RFC 2833 / in-band digit from the far end
     ENDED = "ended"  # BYE from the far end after answer
+    AMD = "amd"  # the answering-machine detector's verdict on an answered leg (V1)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class LegEvent:
     code: int = 0  # SIP status code for RINGING / ANSWERED / FAILED
     reason: str = ""  # SIP reason phrase or transport error text
     digit: str = ""  # for DTMF
+    verdict: Verdict | None = None  # for AMD
 
 
 class Leg(Protocol):

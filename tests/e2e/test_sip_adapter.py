@@ -24,6 +24,7 @@ from dialback.adapters.db.session import make_engine, make_session_factory
 from dialback.adapters.db.tables import Attempt, CallbackRequest, InboundCall, Widget
 from dialback.adapters.sip.pool import PoolSettings, SipTelephony
 from dialback.adapters.sip.trunks import TrunkConfig
+from dialback.bench import audio
 from dialback.bench.kamailio import Kamailio
 from dialback.bench.rigproc import free_udp_port
 from dialback.bench.sipp import SippUac, SippUas, UacResult
@@ -57,6 +58,7 @@ NUMBERS = {
     "200": "answer",  # answers and talks (voice-like audio)
     "300": "answer_echo",  # answers and sends back what it hears
     "555": "answer_dtmf5",  # answers, then presses 5
+    "777": "voicemail",  # a greeting, then a beep
 }
 
 
@@ -94,8 +96,28 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     uases: dict[str, SippUas] = {}
     routers: list[Kamailio] = []
     try:
+        # People say "hello", wait for an answer, then talk: the answering-machine
+        # detector hears a person (V1) before the call is bridged.
+        person = audio.write_ulaw(
+            work / "person.ul",
+            audio.concat(
+                audio.silence(0.3),
+                audio.voice_like(0.7, seed=1),
+                audio.silence(1.3),
+                audio.voice_like(8.0, seed=2),
+            ),
+        )
+        # A recorded greeting: one flowing sentence, then (added by the UAS) a beep.
+        phrases = [
+            part
+            for i in range(7)
+            for part in (audio.voice_like(0.45, seed=10 + i), audio.silence(0.12))
+        ]
+        greeting = audio.write_ulaw(work / "greeting.ul", audio.concat(*phrases))
         for prefix, behaviour in NUMBERS.items():
-            uases[prefix] = SippUas(behaviour, workdir=work / behaviour, after_ms=1500).start()
+            uases[prefix] = SippUas(
+                behaviour, workdir=work / behaviour, after_ms=1500, audio=person, greeting=greeting
+            ).start()
         # Managers are extensions ("486"); clients are E.164 numbers whose last
         # digits say who answers (CLIENT.format("486")).
         routes = {prefix: uas.address for prefix, uas in uases.items()}
@@ -293,6 +315,25 @@ def test_client_voice_reaches_the_manager(rig: Rig, tmp_path: Path) -> None:
     assert client.recording_path is not None
     manager_rms, client_rms = _channel_rms(Path(client.recording_path))
     assert client_rms > 500 and manager_rms > 0.5 * client_rms
+
+
+def test_voicemail_on_the_client_leg_is_detected_and_never_bridged(
+    rig: Rig, tmp_path: Path
+) -> None:
+    req = _run_flow(
+        rig,
+        tmp_path,
+        employee="Talker Tom",
+        department_members=("Talker Tom",),
+        client=CLIENT.format("777"),
+        spec=_company(recall={"attempts": 1, "intervals_s": []}),
+    )
+    assert req.state == "failed" and req.customer_status == "VOICEMAIL"
+    client = next(leg for leg in req.attempts[0].legs if leg.role == "client")
+    assert client.amd_decision == "MACHINE" and client.outcome == "answered_machine"
+    assert client.state == "ended" and client.recording_path is None  # never bridged
+    manager = next(leg for leg in req.attempts[0].legs if leg.role == "manager")
+    assert manager.amd_decision == "HUMAN"
 
 
 def test_dtmf_5_confirms_the_manager_before_the_client_is_dialed(rig: Rig, tmp_path: Path) -> None:

@@ -334,3 +334,40 @@ def test_visitor_blocked_while_manager_rings_is_never_called() -> None:
     assert len(req.attempts) == 1
     assert all(leg.role == "manager" for leg in req.attempts[0].legs)
     assert req.attempts[0].note == "request closed during the call"
+
+
+def test_voicemail_answers_are_never_bridged_and_lead_to_the_next_attempt() -> None:
+    clients = [client_number(10 + i) for i in range(12)]
+
+    async def main(loop: asyncio.AbstractEventLoop) -> list[CallbackRequest]:
+        spec = CompanySpec(
+            departments=(SALES,),
+            recall={"attempts": 3, "intervals_s": [60, 60]},
+            limits={"per_phone_per_hour": 100},
+        )
+        subscribers = [sub(ALICE, *[answer(2)] * 40)]
+        # Voicemail twice, then the person.
+        subscribers += [sub(c, R.VOICEMAIL, R.VOICEMAIL, answer(3)) for c in clients]
+        w = World(loop, spec=spec, subscribers=subscribers)
+        ids = [w.order(c, employee="Alice") for c in clients]
+        await w.run_until_idle()
+        return [w.request(i) for i in ids]
+
+    requests = run_virtual(main)
+    machine_verdicts = 0
+    for req in requests:
+        for attempt in req.attempts:
+            client = [leg for leg in attempt.legs if leg.role == "client"]
+            if not client or client[0].amd_decision != "MACHINE":
+                continue
+            machine_verdicts += 1
+            # V2: tagged VOICEMAIL (answered_machine), never bridged, retried.
+            assert client[0].outcome == "answered_machine"
+            assert attempt.state == "failed" and attempt.client_outcome == "answered_machine"
+            assert all(leg.state != "bridged" for leg in attempt.legs)
+            assert attempt.number < len(req.attempts)  # a next attempt followed
+    # The detector hears most greetings as machines; a short greeting without a
+    # beep can pass for a person (its error rates are measured by `dialback amd
+    # eval` on audio). Every machine verdict led to another attempt.
+    assert machine_verdicts >= 10
+    assert all(r.state == "connected" for r in requests)

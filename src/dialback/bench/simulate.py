@@ -197,6 +197,8 @@ def _collect(
         for leg in bridged:
             attempt = s.get(Attempt, leg.attempt_id)
             assert attempt is not None
+            if leg.role == "manager" and leg.employee_id != attempt.manager_employee_id:
+                continue  # answered too late in a ring-all group: never bridged
             truth = net.call_for_tag(leg_tag(attempt.request_id, attempt.number, leg.role, leg.id))
             if truth is None or truth.answered_by != "machine":
                 continue

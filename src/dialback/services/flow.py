@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from dialback.adapters.db.tables import Employee
+from dialback.domain.amd.frames import Decision, Verdict
 from dialback.domain.calls import (
     AttemptState,
     LegRole,
@@ -64,6 +65,7 @@ def summarise(outcomes: Sequence[Outcome]) -> Outcome | None:
 class FlowTimers:
     client_ring_timeout_s: float = 30.0
     confirm_timeout_s: float = 15.0  # C7: how long to wait for "5"
+    amd_timeout_s: float = 9.0  # V1: the detector decides within 8 s of answer
     max_talk_s: float = 4 * 3600.0  # a safety net against a lost BYE
 
 
@@ -187,6 +189,24 @@ class AttemptFlow:
             result.manager_employee_id = manager.target.employee_id if manager.target else None
             return result
 
+        verdict, manager_left = await self._amd_while_manager_waits(client, manager)
+        if manager_left:
+            # The manager gave up while the client's answer was being checked.
+            await self._hangup(client, Outcome.CANCELLED, sip_reason="manager hung up")
+            result = self._fail(
+                spec, Outcome.ANSWERED_HUMAN, Outcome.CANCELLED, "manager hung up before the bridge"
+            )
+            result.manager_employee_id = manager.target.employee_id if manager.target else None
+            return result
+        if client.ended or (verdict is not None and verdict.decision is Decision.MACHINE):
+            # V2: a voicemail is never bridged and never counts as a conversation.
+            outcome = Outcome.ANSWERED_MACHINE if not client.ended else Outcome.REJECTED
+            client.outcome = outcome
+            await self._hangup(client, outcome, sip_reason="voicemail" if verdict else None)
+            await manager.handle.play("client_unavailable")
+            result = self._fail(spec, Outcome.ANSWERED_HUMAN, outcome, "client leg: voicemail")
+            result.manager_employee_id = manager.target.employee_id if manager.target else None
+            return result
         await self._tel.bridge(manager.handle, client.handle)
         now = self._clock.now()
         for live in (manager, client):
@@ -224,7 +244,9 @@ class AttemptFlow:
         try:
             while waiting and winner is None:
                 done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
+                # In the group's order, not the set's (which follows memory
+                # addresses): the same calls must give the same winner.
+                for task in [t for t in waiting if t in done]:
                     live = waiting.pop(task)
                     if live.outcome is Outcome.ANSWERED_HUMAN and winner is None:
                         if await self._confirmed(spec, live):
@@ -252,9 +274,17 @@ class AttemptFlow:
         return winner
 
     async def _confirmed(self, spec: AttemptSpec, live: _LiveLeg) -> bool:
-        """C7: with an IVR in front of the manager, only a pressed 5 proves a human."""
+        """Is a person on this manager leg? C7: with the "I have an IVR" option only
+        a pressed 5 proves it; otherwise the detector must not hear a machine (C8)."""
         if not spec.ivr_confirm:
-            return True
+            verdict = await self._amd(live)
+            if verdict is None or verdict.decision is not Decision.MACHINE:
+                return verdict is not None or not live.ended
+            live.outcome = Outcome.ANSWERED_MACHINE
+            await self._hangup(
+                live, Outcome.ANSWERED_MACHINE, sip_reason=f"machine (AMD: {verdict.reason})"
+            )
+            return False
         self._records.attempt_state(spec.attempt_id, AttemptState.MANAGER_CONFIRMING)
         await live.handle.play("press_5")
         deadline = asyncio.get_running_loop().time() + self._timers.confirm_timeout_s
@@ -274,6 +304,47 @@ class AttemptFlow:
         await self._hangup(live, Outcome.ANSWERED_MACHINE, sip_reason="not confirmed by DTMF 5")
         self._records.attempt_state(spec.attempt_id, AttemptState.MANAGER_DIALING)
         return False
+
+    async def _amd_while_manager_waits(
+        self, client: _LiveLeg, manager: _LiveLeg
+    ) -> tuple[Verdict | None, bool]:
+        """The client's AMD verdict, unless the manager hangs up first (then True)."""
+        amd = asyncio.ensure_future(self._amd(client))
+        left = asyncio.ensure_future(self._wait_ended(manager))
+        try:
+            await asyncio.wait({amd, left}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (amd, left):
+                if not task.done():
+                    task.cancel()
+            await asyncio.gather(amd, left, return_exceptions=True)
+        if left.done() and not left.cancelled():
+            return None, True
+        return amd.result(), False
+
+    async def _amd(self, live: _LiveLeg) -> Verdict | None:
+        """Wait for the detector's verdict on an answered leg (V1); stored on the leg.
+
+        None when the far end hung up first, or when the adapter gave no verdict
+        in time (then the leg is taken for a person: never hang up on a human).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._timers.amd_timeout_s
+        while (left := deadline - loop.time()) > 0:
+            event = await live.handle.next_event(timeout=left)
+            if event is None:
+                break
+            if event.kind is LegEventKind.AMD and event.verdict is not None:
+                v = event.verdict
+                self._set_leg(
+                    live, amd_decision=str(v.decision), amd_at_ms=v.decided_at_ms,
+                    beep_at_ms=v.beep_at_ms,
+                )  # fmt: skip
+                return v
+            if event.kind in (LegEventKind.ENDED, LegEventKind.FAILED):
+                self._end_leg_row(live, by="remote")
+                return None
+        return None
 
     async def _dial_client(
         self, spec: AttemptSpec, manager: _LiveLeg

@@ -250,6 +250,10 @@ class Leg(Base):
     hangup_by: Mapped[str | None] = mapped_column(String(16), default=None)  # "us" | "remote"
     dtmf: Mapped[str] = mapped_column(String(32), default="")
     recording_path: Mapped[str | None] = mapped_column(String(500), default=None)
+    # V1: the answering-machine detector's verdict, time from answer, and beep (V3)
+    amd_decision: Mapped[str | None] = mapped_column(String(16), default=None)
+    amd_at_ms: Mapped[int | None] = mapped_column(default=None)
+    beep_at_ms: Mapped[int | None] = mapped_column(default=None)
 
 
 class Job(Base):

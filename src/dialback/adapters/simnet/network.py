@@ -29,6 +29,9 @@ from dialback.adapters.simnet.population import (
     ReactionKind,
     TrunkBehaviour,
 )
+from dialback.adapters.simnet.voices import answer_frames
+from dialback.domain.amd.detector import classify
+from dialback.domain.amd.frames import Verdict
 from dialback.ports import Clock, DialRequest, Leg, LegEvent, LegEventKind
 
 log = logging.getLogger(__name__)
@@ -217,6 +220,10 @@ class SimLeg:
         # A human left waiting gives up after their patience; a machine hangs up
         # after its greeting and recording time.
         self._hold = self._after(plan.hold_s, self._far_end_hangup)
+        # V1: Dialback's detector listens to what this answer "sounds like".
+        if plan.answered_by is not None:
+            verdict = classify(answer_frames(plan.answered_by, self._rng))
+            self._after(verdict.decided_at_ms / 1000, self._amd, verdict)
 
     def _on_bridged(self) -> None:
         self._call.bridged = True
@@ -224,6 +231,10 @@ class SimLeg:
             if self._hold is not None:
                 self._hold.cancel()
             self._hold = self._after(self._plan.talk_s, self._far_end_hangup)
+
+    def _amd(self, verdict: Verdict) -> None:
+        if self.answered:
+            self._queue.put_nowait(LegEvent(LegEventKind.AMD, verdict=verdict))
 
     def _dtmf(self, digit: str) -> None:
         if self.answered:
@@ -244,7 +255,7 @@ class SimLeg:
     # -- plumbing ---------------------------------------------------------
 
     def _after(
-        self, delay: float, callback: Callable[..., None], *args: str
+        self, delay: float, callback: Callable[..., None], *args: object
     ) -> asyncio.TimerHandle:
         handle = self._loop.call_later(delay, callback, *args)
         self._timers.append(handle)

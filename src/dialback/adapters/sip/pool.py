@@ -27,6 +27,7 @@ from typing import Any
 from dialback.adapters.sip.prompts import prompt_file
 from dialback.adapters.sip.protocol import decode, encode
 from dialback.adapters.sip.trunks import TrunkConfig
+from dialback.domain.amd.frames import Decision, Verdict
 from dialback.ports import DialRequest, Leg, LegEvent, LegEventKind
 
 log = logging.getLogger(__name__)
@@ -269,6 +270,14 @@ class SipTelephony:
             leg.events.put_nowait(LegEvent(LegEventKind.RINGING, int(msg["code"])))
         elif ev == "answered":
             leg.events.put_nowait(LegEvent(LegEventKind.ANSWERED, 200))
+        elif ev == "amd":
+            verdict = Verdict(
+                Decision(str(msg["decision"])),
+                int(msg["at_ms"]),
+                str(msg.get("reason", "")),
+                None if msg.get("beep_ms") is None else int(msg["beep_ms"]),
+            )
+            leg.events.put_nowait(LegEvent(LegEventKind.AMD, verdict=verdict))
         elif ev == "dtmf":
             leg.events.put_nowait(LegEvent(LegEventKind.DTMF, digit=str(msg["digit"])))
         elif ev == "failed":

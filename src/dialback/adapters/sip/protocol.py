@@ -25,6 +25,7 @@ Events (worker -> parent), each with an "ev":
   failed     leg, code (0 = no SIP response), reason       before answer
   ended      leg, reason, rx_rms, rx_seconds                after answer
   dtmf       leg, digit
+  amd        leg, decision, at_ms, reason, beep_ms            V1 verdict, once
   transfer   leg, ok, reason
   registered id, ok, code, reason
   error      op, leg, message    (a command that could not be carried out)

@@ -31,7 +31,9 @@ from baresip import Account, Config, Event, Runtime, StackEvent, UserAgent
 from baresip.call import CallState
 from baresip.errors import split_status
 
+from dialback.adapters.amd.features import FeatureExtractor
 from dialback.adapters.sip.protocol import decode, encode
+from dialback.domain.amd.detector import DialbackAmd
 
 log = logging.getLogger("dialback.sip.worker")
 
@@ -61,6 +63,11 @@ class _Leg:
     rx_sq: float = 0.0
     recording: _Recording | None = None
     record_side: str = ""
+    # V1: every answered leg is listened to until the detector has decided and
+    # its beep window is over; then the detector is dropped.
+    features: FeatureExtractor | None = None
+    amd: DialbackAmd | None = None
+    amd_sent: bool = False
 
 
 class Worker:
@@ -299,6 +306,7 @@ class Worker:
                     samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype=np.int16)
                     leg.rx_sq += float(np.dot(samples, samples.astype(np.float64)))
                     leg.rx_bytes += len(samples) * 2
+                    self._listen(leg, pcm)
                 received[leg.id] = pcm
             for leg in list(self._legs.values()):
                 if leg.closed or not leg.established:
@@ -323,6 +331,29 @@ class Worker:
                 self._flush_recording(rec)
             next_tick += TICK_S
             await asyncio.sleep(max(0.0, next_tick - loop.time()))
+
+    def _listen(self, leg: _Leg, pcm: bytes) -> None:
+        """Feed the answering-machine detector (V1) and report its verdict once."""
+        if leg.features is None:
+            if leg.amd_sent:
+                return
+            leg.features, leg.amd = FeatureExtractor(), DialbackAmd()
+        assert leg.amd is not None
+        for frame in leg.features.push(pcm):
+            verdict = leg.amd.push(frame)
+            if verdict is not None and not leg.amd_sent:
+                leg.amd_sent = True
+                self.emit(
+                    ev="amd",
+                    leg=leg.id,
+                    decision=str(verdict.decision),
+                    at_ms=verdict.decided_at_ms,
+                    reason=verdict.reason,
+                    beep_ms=verdict.beep_at_ms,
+                )
+            if leg.amd_sent and (leg.amd.beep_at_ms is not None or frame.t_ms >= leg.amd.p.max_ms):
+                leg.features = leg.amd = None  # done listening
+                return
 
     def _flush_recording(self, rec: _Recording, *, final: bool = False) -> None:
         n = min(len(rec.manager), len(rec.client))
