@@ -34,11 +34,16 @@ class AmdParams:
     end_silence_ms: int = 1000  # silence after an utterance that means "your turn"
     short_end_silence_ms: int = 600  # ... enough after a very short "hello?"
     short_talk_ms: int = 900  # what counts as a very short utterance
+    # After a long turn, wait longer: a recorded greeting's beep comes within a
+    # second of its end, and a beep settles it (V3).
+    long_talk_ms: int = 1500
+    long_end_silence_ms: int = 1300
     human_max_talk_ms: int = 4900  # longest greeting a person still makes
     machine_talk_ms: int = 5000  # talking past this without a turn gap: a machine
     min_word_ms: int = 80  # shorter bursts are clicks, not speech
     max_silence_ms: int = 6000  # nothing said by then: NOTSURE
     max_ms: int = 8000  # total analysis time
+    cap_talk_ms: int = 3000  # ... still talking then, after this much: a machine
     floor_factor: float = 1.5  # speech must stand this far above the noise floor
     floor_min: float = 40.0  # ... and above this absolute mean level (16-bit scale)
     floor_window_frames: int = 150  # noise floor = 10th percentile over 3 s
@@ -97,21 +102,37 @@ class DialbackAmd:
             self._silence_run += 1
             silence_ms = self._silence_run * FRAME_MS
             if self._turn_started:
-                needed = (
-                    self.p.short_end_silence_ms
-                    if self._talk_ms <= self.p.short_talk_ms
-                    else self.p.end_silence_ms
-                )
-                if silence_ms >= needed and self._talk_ms <= self.p.human_max_talk_ms:
+                if self._talk_ms <= self.p.short_talk_ms:
+                    needed = self.p.short_end_silence_ms
+                elif self._talk_ms >= self.p.long_talk_ms:
+                    needed = self.p.long_end_silence_ms
+                else:
+                    needed = self.p.end_silence_ms
+                tone_pending = self._beep is not None and self._beep.candidate_ms is not None
+                if (
+                    silence_ms >= needed
+                    and self._talk_ms <= self.p.human_max_talk_ms
+                    and not tone_pending  # a beep being confirmed ends a greeting
+                ):
                     return self._decide(Decision.HUMAN, f"turn-gap after {self._talk_ms}ms")
             elif not self._heard_anything and f.t_ms + FRAME_MS >= self.p.max_silence_ms:
                 return self._decide(Decision.NOTSURE, "silence")
         if f.t_ms + FRAME_MS >= self.p.max_ms:
+            if self._turn_started and self._silence_run == 0 and self._talk_ms >= self.p.cap_talk_ms:
+                # Still talking at the end of the analysis, after a long turn.
+                return self._decide(Decision.MACHINE, f"talking at {self.p.max_ms}ms")
             return self._decide(Decision.NOTSURE, "undecided")
         return None
 
     def finish(self) -> Verdict:
         """The verdict at the end of the audio (a short clip, a hang-up)."""
+        if self._beep is not None and self.beep_at_ms is None:
+            # A beep cut off by the end of the audio still counts (V3).
+            self.beep_at_ms = self._beep.finish()
+            if self.beep_at_ms is not None and self.verdict is not None:
+                self.verdict = _with_beep(self.verdict, self.beep_at_ms)
+            elif self.beep_at_ms is not None:
+                return self._decide(Decision.MACHINE, "beep")
         if self.verdict is not None:
             return self.verdict
         if self._turn_started and self._talk_ms <= self.p.human_max_talk_ms:
@@ -131,11 +152,23 @@ class DialbackAmd:
         ordered = sorted(self._recent)
         self._floor = ordered[len(ordered) // 10]
         threshold = max(self.p.floor_min, self._floor * self.p.floor_factor)
-        return f.speech and f.energy >= threshold
+        return f.speech and f.energy >= threshold and not _dual_tone(f)
 
     def _decide(self, decision: Decision, reason: str) -> Verdict:
         self.verdict = Verdict(decision, self._last_t, reason, self.beep_at_ms)
         return self.verdict
+
+
+def _dual_tone(f: FrameFeatures) -> bool:
+    """Ringback (440+480 Hz) or a DTMF digit, not a voice: two strong, sharp peaks
+    that hold nearly all the energy and are not one note's harmonics."""
+    if len(f.peaks) < 2:
+        return False
+    (hz1, s1), (hz2, s2) = f.peaks[0], f.peaks[1]
+    if min(s1, s2) < 0.25 or s1 + s2 < 0.9:
+        return False
+    ratio = max(hz1, hz2) / max(1.0, min(hz1, hz2))
+    return abs(ratio - round(ratio)) > 0.05  # 2:1, 3:1 ... is a voice's harmonics
 
 
 def _with_beep(verdict: Verdict, beep_at_ms: int) -> Verdict:

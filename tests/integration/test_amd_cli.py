@@ -1,0 +1,62 @@
+"""`dialback amd classify`: every file gets a line; bad files get a clear error."""
+
+from __future__ import annotations
+
+import json
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dialback.bench import audio
+from dialback.cli import main
+
+
+def _stereo_44k(path: Path, seconds: float = 2.0) -> None:
+    t = np.arange(int(44100 * seconds)) / 44100
+    tone = (0.3 * np.sin(2 * np.pi * 700 * t) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(44100)
+        w.writeframes(np.column_stack([tone, tone]).tobytes())
+
+
+def test_classify_reports_bad_files_and_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a-not-a-wav.wav").write_text("this is not audio")
+    (tmp_path / "b-empty.wav").write_bytes(b"")
+    _stereo_44k(tmp_path / "c-stereo-44k.wav")
+    hello = audio.concat(audio.silence(0.4), audio.voice_like(0.6, seed=3), audio.silence(4.0))
+    audio.write_wav(tmp_path / "d-hello.wav", hello)
+    (tmp_path / "notes.txt").write_text("ignored: not a .wav")
+
+    assert main(["amd", "classify", str(tmp_path), "--jsonl"]) == 0
+    out = capsys.readouterr()
+    lines = [json.loads(line) for line in out.out.splitlines()]
+    assert [line["file"] for line in lines] == [
+        "a-not-a-wav.wav",
+        "b-empty.wav",
+        "c-stereo-44k.wav",
+        "d-hello.wav",
+    ]
+    bad, empty, stereo, hello_line = lines
+    assert "RIFF" in bad["error"]
+    assert "empty" in empty["error"]
+    assert stereo["decision"] in ("HUMAN", "MACHINE", "NOTSURE")  # read and resampled
+    assert hello_line["decision"] == "HUMAN" and hello_line["decided_at_ms"] < 2500
+    assert "a-not-a-wav.wav" in out.err  # and said on stderr too
+
+
+def test_classify_with_the_asterisk_engine_and_a_missing_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    audio.write_wav(tmp_path / "silence.wav", audio.silence(3.0))
+    assert main(["amd", "classify", str(tmp_path), "--engine", "asterisk", "--jsonl"]) == 0
+    (line,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    # Asterisk's INITIALSILENCE rule: 2.5 s of silence is a "machine".
+    assert line["decision"] == "MACHINE" and line["decided_at_ms"] == 2500
+    assert main(["amd", "classify", str(tmp_path / "nope")]) == 2
+    assert "not a folder" in capsys.readouterr().err
