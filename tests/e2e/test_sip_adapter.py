@@ -209,6 +209,11 @@ def _company(*, ivr_confirm: bool = False, recall: dict[str, object] | None = No
     )
 
 
+def _alone(name: str) -> dict[str, object]:
+    """The chosen employee is the whole department."""
+    return {"employee": name, "department_members": (name,)}
+
+
 def _run_flow(
     rig: Rig,
     tmp: Path,
@@ -306,8 +311,7 @@ def test_client_voice_reaches_the_manager(rig: Rig, tmp_path: Path) -> None:
     req = _run_flow(
         rig,
         tmp_path,
-        employee="Echo Eve",
-        department_members=("Echo Eve",),
+        **_alone("Echo Eve"),
         client=CLIENT.format("200"),
     )
     assert req.state == "connected"
@@ -323,8 +327,7 @@ def test_voicemail_on_the_client_leg_is_detected_and_never_bridged(
     req = _run_flow(
         rig,
         tmp_path,
-        employee="Talker Tom",
-        department_members=("Talker Tom",),
+        **_alone("Talker Tom"),
         client=CLIENT.format("777"),
         spec=_company(recall={"attempts": 1, "intervals_s": []}),
     )
@@ -341,8 +344,7 @@ def test_dtmf_5_confirms_the_manager_before_the_client_is_dialed(rig: Rig, tmp_p
     req = _run_flow(
         rig,
         tmp_path,
-        employee="Dtmf Dan",
-        department_members=("Dtmf Dan",),
+        **_alone("Dtmf Dan"),
         client=CLIENT.format("200"),
         spec=spec,
     )
@@ -358,8 +360,7 @@ def test_answer_without_dtmf_5_is_no_manager_and_the_client_is_never_called(
     req = _run_flow(
         rig,
         tmp_path,
-        employee="Talker Tom",
-        department_members=("Talker Tom",),
+        **_alone("Talker Tom"),
         client=CLIENT.format("200"),
         spec=spec,
     )
@@ -375,8 +376,7 @@ def test_carrier_503_moves_to_backup_trunk_and_busy_client_never_does(
     down_first = _run_flow(
         rig,
         tmp_path / "a",
-        employee="Talker Tom",
-        department_members=("Talker Tom",),
+        **_alone("Talker Tom"),
         client=CLIENT.format("200"),
         trunks=("down", "backup"),
     )
@@ -387,8 +387,7 @@ def test_carrier_503_moves_to_backup_trunk_and_busy_client_never_does(
     busy_client = _run_flow(
         rig,
         tmp_path / "b",
-        employee="Talker Tom",
-        department_members=("Talker Tom",),
+        **_alone("Talker Tom"),
         client=CLIENT.format("486"),
     )
     assert [a.client_outcome for a in busy_client.attempts] == ["busy", "busy"]
@@ -401,8 +400,7 @@ def test_caller_id_substitution_is_dropped_after_the_clients_carrier_blocks_it(
     req = _run_flow(
         rig,
         tmp_path,
-        employee="Talker Tom",
-        department_members=("Talker Tom",),
+        **_alone("Talker Tom"),
         client=CLIENT.format("200"),
         trunks=("picky",),
     )
@@ -492,8 +490,7 @@ def test_recordings_are_written_only_after_both_humans_answered(rig: Rig, tmp_pa
     failed = _run_flow(
         rig,
         tmp_path,
-        employee="Talker Tom",
-        department_members=("Talker Tom",),
+        **_alone("Talker Tom"),
         client=CLIENT.format("486"),
     )
     assert failed.state == "failed"

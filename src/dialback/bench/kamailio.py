@@ -15,7 +15,6 @@ import socket
 import uuid
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from types import TracebackType
 
 from dialback.bench.rigproc import HOST, ChildProcess, RigProcess, free_udp_port, wait_until
 
@@ -334,14 +333,3 @@ class Kamailio(RigProcess):
 
     def log_tail(self, lines: int = 40) -> str:
         return self._child.log_tail(lines) if self._child else ""
-
-    def __enter__(self) -> Kamailio:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

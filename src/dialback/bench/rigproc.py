@@ -16,6 +16,8 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import TracebackType
+from typing import Self
 
 HOST = "127.0.0.1"
 _handed_out: set[int] = set()  # ports this process already gave away, never reused
@@ -206,10 +208,29 @@ class ChildProcess:
 
 
 class RigProcess:
-    """What every rig process (sipp, Kamailio) on HOST:port tells about itself."""
+    """What every rig process (sipp, Kamailio) on HOST:port shares: its address and
+    state, and use as a context manager that always stops it."""
 
     port: int
     _child: ChildProcess | None
+
+    def start(self) -> object:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
 
     @property
     def address(self) -> str:

@@ -15,7 +15,6 @@ import shutil
 import time
 from collections import Counter
 from pathlib import Path
-from types import TracebackType
 
 from dialback.bench import audio
 from dialback.bench.rigproc import (
@@ -187,17 +186,6 @@ class SippUas(_Sipp):
         wait_until(lambda: sum(self.outcomes().values()) >= ended, timeout_s=timeout_s)
         return self.outcomes()
 
-    def __enter__(self) -> SippUas:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 def _ulaw_file(given: Path | None, default: Path, *, seed: int, seconds: float = 4.0) -> Path:
     if given is None:
@@ -291,17 +279,6 @@ class SippUac(_Sipp):
             return self.start().wait()
         finally:
             self.stop()
-
-    def __enter__(self) -> SippUac:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class SippRegister(SippUac):

@@ -118,7 +118,11 @@ class DialbackAmd:
             elif not self._heard_anything and f.t_ms + FRAME_MS >= self.p.max_silence_ms:
                 return self._decide(Decision.NOTSURE, "silence")
         if f.t_ms + FRAME_MS >= self.p.max_ms:
-            if self._turn_started and self._silence_run == 0 and self._talk_ms >= self.p.cap_talk_ms:
+            if (
+                self._turn_started
+                and self._silence_run == 0
+                and self._talk_ms >= self.p.cap_talk_ms
+            ):
                 # Still talking at the end of the analysis, after a long turn.
                 return self._decide(Decision.MACHINE, f"talking at {self.p.max_ms}ms")
             return self._decide(Decision.NOTSURE, "undecided")
