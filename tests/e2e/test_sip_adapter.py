@@ -103,8 +103,12 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             audio.concat(
                 audio.silence(0.3),
                 audio.voice_like(0.7, seed=1),
-                audio.silence(1.3),
-                audio.voice_like(8.0, seed=2),
+                audio.silence(2.0),  # well past any turn gap, even on a loaded machine
+                *[
+                    part
+                    for i in range(3)
+                    for part in (audio.voice_like(2.5, seed=2 + i), audio.silence(1.2))
+                ],
             ),
         )
         # A recorded greeting: one flowing sentence, then (added by the UAS) a beep.

@@ -103,3 +103,16 @@ def test_streaming_returns_the_verdict_once_and_keeps_listening_for_the_beep() -
     decided = [v for v in verdicts if v is not None]
     assert len(decided) == 1 and decided[0].decision is Decision.HUMAN
     assert amd.finish().beep_at_ms is not None  # V3: a late beep is still reported
+
+
+def test_special_information_tones_mean_a_carrier_announcement() -> None:
+    clip = Clip().silence(0.3).tone(0.3, hz=914.0).tone(0.3, hz=1371.0).tone(0.3, hz=1777.0)
+    clip.talk(2.0).silence(3)
+    v = classify(clip.frames)
+    assert v.decision is Decision.MACHINE and v.reason == "special information tone"
+    assert v.decided_at_ms <= 700
+
+
+def test_a_single_tone_in_a_sit_band_is_not_enough() -> None:
+    v = classify(Clip().silence(0.3).tone(0.3, hz=914.0).silence(0.5).talk(0.5).silence(3).frames)
+    assert v.decision is not Decision.MACHINE or v.reason == "beep"

@@ -59,6 +59,7 @@ class DialbackAmd:
         self.p = params or AmdParams()
         self.verdict: Verdict | None = None
         self._beep = BeepDetector() if detect_beep else None
+        self._sit = SitTones()
         self.beep_at_ms: int | None = None
         self._recent: list[float] = []
         self._floor: float | None = None
@@ -81,6 +82,8 @@ class DialbackAmd:
             return None
         if self.beep_at_ms is not None:
             return self._decide(Decision.MACHINE, "beep")
+        if self._sit.push(f):
+            return self._decide(Decision.MACHINE, "special information tone")
         active = self._active(f) and f.t_ms >= self.p.ignore_first_ms
         if active:
             self._run += 1
@@ -161,6 +164,29 @@ class DialbackAmd:
     def _decide(self, decision: Decision, reason: str) -> Verdict:
         self.verdict = Verdict(decision, self._last_t, reason, self.beep_at_ms)
         return self.verdict
+
+
+# ANSI T1.401 / ITU-T E.180 special information tones that precede carrier
+# announcements ("the number you have dialed..."): ~914, ~1371, ~1777 Hz.
+_SIT_BANDS = ((880.0, 1000.0), (1320.0, 1420.0), (1720.0, 1830.0))
+
+
+class SitTones:
+    """Two consecutive SIT tones (in rising order) mean a network announcement."""
+
+    def __init__(self) -> None:
+        self._last_band: int | None = None
+
+    def push(self, f: FrameFeatures) -> bool:
+        if not f.peaks or f.peaks[0][1] < 0.8:
+            return False
+        hz = f.peaks[0][0]
+        band = next((i for i, (lo, hi) in enumerate(_SIT_BANDS) if lo <= hz <= hi), None)
+        if band is None:
+            return False
+        rising = self._last_band is not None and band == self._last_band + 1
+        self._last_band = band
+        return rising
 
 
 def _dual_tone(f: FrameFeatures) -> bool:
