@@ -55,10 +55,18 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("dir", type=Path)
     evaluate.add_argument("--labels", type=Path, required=True)
     evaluate.add_argument("--json", action="store_true")
-    corpus = amd_sub.add_parser("corpus", help="generate a labelled corpus (espeak-ng, sox)")
+    corpus = amd_sub.add_parser(
+        "corpus", help="generate a labelled corpus (espeak-ng, flite, festival, sox)"
+    )
     corpus.add_argument("out", type=Path)
     corpus.add_argument("--seed", type=int, default=1)
     corpus.add_argument("--count", type=int, default=200)
+    corpus.add_argument(
+        "--voices",
+        choices=("espeak", "other", "mixed"),
+        default="espeak",
+        help="espeak-ng voices (the default), flite/festival ones (held-out), or mixed",
+    )
 
     args = parser.parse_args(argv)
     if args.command == "serve":

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import random
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -82,39 +84,102 @@ VARIANTS = (
 )  # fmt: skip
 
 
+# Other offline voices for held-out evaluation ("other voices" than the ones a
+# detector was tuned on): Debian's flite (English: kal, awb, rms, slt) and festival
+# (English kal diphone and slt HTS; Russian msu_ru_nsh, which also reads Ukrainian
+# through a Russian spelling of it, see `_russian_spelling`).
+OTHER_VOICES = {
+    "en": (
+        "flite:kal", "flite:awb", "flite:rms", "flite:slt",
+        "festival:kal_diphone", "festival:cmu_us_slt_arctic_hts",
+    ),
+    "ru": ("festival:msu_ru_nsh_clunits",),
+    "uk": ("festival:msu_ru_nsh_clunits",),
+}  # fmt: skip
+VOICE_FAMILIES = ("espeak", "other", "mixed")
+
+
 @dataclass(frozen=True)
 class Voice:
-    name: str  # espeak-ng -v, e.g. "en-us+f2"
-    speed: int  # words per minute, -s
-    pitch: int  # 0-99, -p
+    name: str  # espeak-ng -v (e.g. "en-us+f2"), or "flite:NAME" / "festival:NAME"
+    speed: int  # words per minute (espeak-ng -s; a duration stretch for the others)
+    pitch: int  # 0-99 (espeak-ng -p; flite's mean F0 target; festival ignores it)
+    language: str = "en"
 
     @classmethod
-    def draw(cls, rng: random.Random, language: str) -> Voice:
+    def draw(cls, rng: random.Random, language: str, family: str = "espeak") -> Voice:
+        """A voice for `language` from `family`: espeak (espeak-ng with its variants),
+        other (flite and festival), or mixed (either, half the time each)."""
+        if family not in VOICE_FAMILIES:
+            raise ValueError(f"voice family must be one of {VOICE_FAMILIES}, not {family!r}")
+        if family == "mixed":
+            family = rng.choice(("espeak", "other"))
+        if family == "other":
+            name = rng.choice(OTHER_VOICES[language])
+            return cls(name, rng.randint(130, 190), rng.randint(30, 70), language)
         base = rng.choice(LANGUAGE_VOICES[language])
-        return cls(f"{base}+{rng.choice(VARIANTS)}", rng.randint(130, 190), rng.randint(30, 70))
+        name = f"{base}+{rng.choice(VARIANTS)}"
+        return cls(name, rng.randint(130, 190), rng.randint(30, 70), language)
+
+    def with_speed(self, speed: int) -> Voice:
+        return Voice(self.name, speed, self.pitch, self.language)
 
 
 def synthesize(text: str, voice: Voice) -> Signal:
-    """Speak `text` with espeak-ng, resample to 8 kHz with sox, trim the silence
-    espeak-ng puts around it (so onsets are exact) and scale to unit active RMS."""
-    args = ["espeak-ng", "-v", voice.name, "-s", str(voice.speed), "-p", str(voice.pitch)]
-    args += ["-a", "100", "-b", "1", "--stdout"]  # -b 1: the text on stdin is UTF-8
-    try:
-        done = subprocess.run(args, input=text.encode(), capture_output=True)
-    except FileNotFoundError as exc:
-        raise ToolError("espeak-ng is not installed (Debian: apt install espeak-ng)") from exc
-    if done.returncode or len(done.stdout) <= 44:
+    """Speak `text` with the voice's engine, resample to 8 kHz with sox, trim the
+    silence the engine puts around it (so onsets are exact) and scale to unit active
+    RMS."""
+    with tempfile.TemporaryDirectory(prefix="dialback-tts-") as tmp:
+        # a file, not a pipe: text2wave leaves a piped WAV header's sizes at 0
+        out = Path(tmp) / "speech.wav"
+        args, stdin = _tts_command(text, voice, out)
+        try:
+            done = subprocess.run(args, input=stdin, capture_output=True)
+        except FileNotFoundError as exc:
+            raise ToolError(f"{args[0]} is not installed (Debian: apt install {args[0]})") from exc
+        wav = out.read_bytes() if out.exists() else b""
+    if done.returncode or len(wav) <= 44:
         raise ToolError(f"{' '.join(args)} {text!r}: {done.stderr.decode(errors='replace')}")
-    pcm = sox(["-t", "wav", "-", *RAW_PCM, "-", "rate", "-h"], done.stdout)
+    pcm = sox(["-t", "wav", "-", *RAW_PCM, "-", "rate", "-h"], wav)
     x = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
     step = RATE // 100  # 10 ms
     n = len(x) // step
     frames = np.sqrt(np.mean(x[: n * step].reshape(n, step) ** 2, axis=1))
     loud = np.nonzero(frames > max(frames.max() * db(-40), 30.0))[0]
     if not len(loud):
-        raise ToolError(f"espeak-ng produced silence for {text!r} with {voice}")
+        raise ToolError(f"{args[0]} produced silence for {text!r} with {voice}")
     x = x[loud[0] * step : (loud[-1] + 1) * step]
     return x / active_rms(x)
+
+
+def _tts_command(text: str, voice: Voice, out: Path) -> tuple[list[str], bytes]:
+    """The command (and its stdin) that writes `text` spoken by `voice` to WAV `out`."""
+    stretch = f"{160 / max(voice.speed, 1):.3f}"  # 160 wpm is each engine's own pace
+    if voice.name.startswith("flite:"):
+        f0 = 90 + voice.pitch * 2  # 150-230 Hz for pitch 30-70
+        args = ["flite", "-voice", voice.name.removeprefix("flite:"), "-o", str(out)]
+        args += ["--setf", f"duration_stretch={stretch}", "--setf", f"int_f0_target_mean={f0}"]
+        return [*args, "-t", text], b""
+    if voice.name.startswith("festival:"):
+        spoken = _russian_spelling(text) if voice.language == "uk" else text
+        args = ["text2wave", "-eval", f"(voice_{voice.name.removeprefix('festival:')})"]
+        args += ["-eval", f"(Parameter.set 'Duration_Stretch {stretch})", "-otype", "riff"]
+        return [*args, "-o", str(out)], spoken.encode("utf-8")
+    args = ["espeak-ng", "-v", voice.name, "-s", str(voice.speed), "-p", str(voice.pitch)]
+    args += ["-a", "100", "-b", "1", "-w", str(out)]  # -b 1: the text on stdin is UTF-8
+    return args, text.encode()
+
+
+# Ukrainian letters spelled the Russian way, so festival's Russian voice reads them
+# close to their Ukrainian sound (и -> ы, і -> и, є -> е, ї -> йи, ґ -> г).
+_UK_TO_RU = str.maketrans(
+    {"и": "ы", "И": "Ы", "і": "и", "І": "И", "є": "е", "Є": "Е", "ї": "йи", "Ї": "Йи",
+     "ґ": "г", "Ґ": "Г", "'": "ъ", "’": "ъ"}
+)  # fmt: skip
+
+
+def _russian_spelling(text: str) -> str:
+    return text.translate(_UK_TO_RU)
 
 
 # --- tones, music, noise ---
@@ -260,6 +325,14 @@ def transmit(
     for i in rng.sample(frames, min(channel.dropped_frames, len(frames))):
         out[i * FRAME : (i + 1) * FRAME] = 0
     return out
+
+
+def tempo(x: Signal, factor: float) -> Signal:
+    """`x` played `factor` times faster at the same pitch (sox's WSOLA `tempo -s`)."""
+    pcm = np.clip(np.round(x * 8192), -32768, 32767).astype("<i2").tobytes()  # unit RMS in
+    out = sox([*RAW_PCM, "-", *RAW_PCM, "-", "tempo", "-s", f"{factor:.4f}"], pcm)
+    y = np.frombuffer(out, dtype="<i2").astype(np.float64)
+    return y / active_rms(y)
 
 
 def sox(args: Sequence[str], data: bytes) -> bytes:

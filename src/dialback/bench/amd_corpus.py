@@ -83,11 +83,19 @@ class Clip:
 
 
 def render_clip(
-    *, seed: int, index: int, kind: str, language: str, ringback: bool | None = None
+    *,
+    seed: int,
+    index: int,
+    kind: str,
+    language: str,
+    ringback: bool | None = None,
+    voices: str = "espeak",
 ) -> Clip:
     """One clip of slice `kind`, MIN_SECONDS-MAX_SECONDS long; `ringback` forces late
     ringback before the answer on or off (None: in about RINGBACK_SHARE of clips, when
-    it fits in MAX_SECONDS; forced on, a long clip may run past MAX_SECONDS)."""
+    it fits in MAX_SECONDS; forced on, a long clip may run past MAX_SECONDS). `voices`
+    is the voice family (`amd_channel.VOICE_FAMILIES`): espeak-ng's, or flite and
+    festival ones for a held-out check on voices a detector was not tuned on."""
 
     def stream(purpose: str) -> random.Random:
         return random.Random(f"{seed}|{index}|{kind}|{language}|{purpose}")
@@ -95,7 +103,10 @@ def render_clip(
     spec = SLICES[kind]
     rng = stream("scene")
     level = ch.FULL * ch.db(rng.uniform(-28, -18))  # the random gain of phone and line
-    scene = Scene(rng, language, level, ch.Voice.draw(rng, language))
+    voice = ch.Voice.draw(rng, language, voices)
+    scene = Scene(rng, language, level, voice, voices)
+    if ":" in voice.name:  # a flite or festival voice: say which
+        scene.notes.append(voice.name.replace(":", "-"))
     spec.build(scene)
     total = min(max(scene.pos, ch.samples(MIN_SECONDS)), ch.samples(MAX_SECONDS))
     if scene.beep:  # never cut a labelled beep: keep it and 300 ms after
@@ -121,7 +132,9 @@ def render_clip(
     for start, end, bed_kind, rel_db in scene.beds:
         stop = total if end is None else min(total, shift + end)
         begin = shift + start
-        mix[begin:stop] += _bed(bed_kind, stop - begin, extra, language, level * ch.db(rel_db))
+        mix[begin:stop] += _bed(
+            bed_kind, stop - begin, extra, language, level * ch.db(rel_db), voices
+        )
 
     channel = ch.Channel.draw(stream("channel"))
     protect = [(shift + scene.beep[0], shift + scene.beep[1])] if scene.beep else []
@@ -139,14 +152,16 @@ def render_clip(
     return Clip(pcm, label)
 
 
-def _bed(kind: str, n: int, rng: random.Random, language: str, rms: float) -> ch.Signal:
+def _bed(
+    kind: str, n: int, rng: random.Random, language: str, rms: float, voices: str
+) -> ch.Signal:
     seconds = n / ch.RATE
     if kind == "music":
         return ch.music_bed(seconds, rng, rms)[:n]
     if kind == "street":
         return ch.street_bed(seconds, rng, rms)[:n]
     # television: a presenter over a music bed, in the room behind the person
-    talk = ch.synthesize(phrase("chatter", language, rng), ch.Voice.draw(rng, language))
+    talk = ch.synthesize(phrase("chatter", language, rng), ch.Voice.draw(rng, language, voices))
     repeats = np.tile(np.concatenate([talk, ch.silence(0.4)]), n // (len(talk) + 3200) + 1)
     return repeats[:n] * rms + ch.music_bed(seconds, rng, rms * ch.db(-8))[:n]
 
@@ -186,6 +201,7 @@ def generate_corpus(
     count: int,
     languages: Sequence[str] = ("en", "ru", "uk"),
     workers: int = 2,
+    voices: str = "espeak",
 ) -> list[ClipLabel]:
     """Write `count` clips and labels.csv into `out`; the same seed and count give
     byte-identical files. `workers` threads run espeak-ng and sox in parallel."""
@@ -194,12 +210,14 @@ def generate_corpus(
     unknown = set(languages) - set(ch.LANGUAGE_VOICES)
     if unknown or not languages:
         raise ValueError(f"languages must be a non-empty subset of {sorted(ch.LANGUAGE_VOICES)}")
+    if voices not in ch.VOICE_FAMILIES:
+        raise ValueError(f"voices must be one of {', '.join(ch.VOICE_FAMILIES)}, not {voices!r}")
     out.mkdir(parents=True, exist_ok=True)
     plan = schedule(seed, count, languages)
 
     def one(i: int) -> ClipLabel:
         kind, language = plan[i]
-        clip = render_clip(seed=seed, index=i + 1, kind=kind, language=language)
+        clip = render_clip(seed=seed, index=i + 1, kind=kind, language=language, voices=voices)
         write_pcm_wav(out / clip.label.file, clip.pcm)
         return clip.label
 

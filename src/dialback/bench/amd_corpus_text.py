@@ -201,6 +201,7 @@ class Scene:
     language: str
     level: float  # active RMS of the answering party's speech, 16-bit scale
     voice: ch.Voice
+    family: str = "espeak"  # where voices come from, see amd_channel.VOICE_FAMILIES
     pos: int = 0
     parts: list[tuple[int, ch.Signal]] = field(default_factory=list)
     beds: list[tuple[int, int | None, str, float]] = field(default_factory=list)
@@ -222,14 +223,21 @@ class Scene:
     ) -> None:
         """Speak a phrase of `kind`, stretched by the speaking rate into [min_s, max_s]."""
         language = language or self.language
-        voice = self.voice if language == self.language else ch.Voice.draw(self.rng, language)
+        if language == self.language:
+            voice = self.voice
+        else:
+            voice = ch.Voice.draw(self.rng, language, self.family)
         text = phrase(kind, language, self.rng)
         x = ch.synthesize(text, voice)
         seconds = len(x) / ch.RATE
         if seconds > max_s or seconds < min_s:
             target = max_s * 0.97 if seconds > max_s else min_s * 1.03
             speed = round(voice.speed * seconds / target)
-            x = ch.synthesize(text, ch.Voice(voice.name, min(max(speed, 80), 320), voice.pitch))
+            x = ch.synthesize(text, voice.with_speed(min(max(speed, 80), 320)))
+            seconds = len(x) / ch.RATE
+            if ":" in voice.name and not min_s * 0.95 <= seconds <= max_s * 1.05:
+                # festival's unit-selection voices ignore the duration stretch
+                x = ch.tempo(x, seconds / target)
         if self.speech_start is None:
             self.speech_start = self.pos
         self.place(x * self.level * ch.db(gain_db))
