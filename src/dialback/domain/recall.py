@@ -307,7 +307,7 @@ class DialbackPolicy:
       after ``give_up_after``.
     """
 
-    max_attempts: int = 26
+    max_attempts: int = 40  # manager-side failures do not disturb the client
     max_client_calls: int = 20
     manager_delays: tuple[timedelta, ...] = field(default_factory=lambda: _minutes(0.5, 1, 2, 3, 5))
     carrier_delay: timedelta = timedelta(seconds=15)
