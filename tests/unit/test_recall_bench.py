@@ -274,3 +274,10 @@ def test_kaplan_meier_median_counts_the_censored_as_at_risk() -> None:
     # Two censored early: the remaining two decide, and S drops to 0.5 at 4.
     assert km_median([1, 1, 3, 4], [False, False, True, True]) == 3
     assert km_median([5, 9, 9], [True, False, False]) is None
+
+
+@pytest.mark.parametrize(
+    "path", sorted((Path(policies_module.__file__).parent / "examples").glob("*.toml")), ids=str
+)
+def test_example_scenarios_load(path: Path) -> None:
+    assert load_scenario(path).source == str(path)
