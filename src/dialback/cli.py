@@ -44,6 +44,15 @@ def main(argv: list[str] | None = None) -> int:
     sip.add_argument("--workers", type=int, default=4)
     sip.add_argument("--hold", type=float, default=3.0, help="seconds each call stays up")
     sip.add_argument("--json", action="store_true")
+    bench_recall = bench_sub.add_parser(
+        "recall", help="retry policies against a hidden-truth world (issue 5)"
+    )
+    bench_recall.add_argument("--seeds", default="1-20", help="N or A-B (inclusive)")
+    bench_recall.add_argument("--scenario", type=Path, help="TOML world parameters over defaults")
+    bench_recall.add_argument(
+        "--agents", type=int, help="worker processes running seeds (default: CPU count)"
+    )
+    bench_recall.add_argument("--json", action="store_true", help="print one JSON object")
 
     amd = sub.add_parser("amd", help="answering-machine detection on audio files")
     amd_sub = amd.add_subparsers(dest="what", required=True)
@@ -84,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "simulate":
         return _simulate(args)
     if args.command == "bench":
+        if args.what == "recall":
+            return _bench_recall(args)
         return _bench_sip(args)
     if args.command == "amd":
         from dialback.cli_amd import run_amd
@@ -133,6 +144,39 @@ def _bench_sip(args: argparse.Namespace) -> int:
         print(f"dialback bench sip: {exc}", file=sys.stderr)
         return 2
     _print_report(report, as_json=args.json)
+    return 0
+
+
+def _bench_recall(args: argparse.Namespace) -> int:
+    from dialback.bench.recall.report import (
+        build_report,
+        default_agents,
+        format_table,
+        parse_seeds,
+        progress_bar,
+        run_seeds,
+    )
+    from dialback.bench.recall.scenario import load_scenario
+
+    try:
+        seeds = parse_seeds(args.seeds)
+        scenario = load_scenario(args.scenario)
+        agents = default_agents() if args.agents is None else args.agents
+        if agents < 1:
+            raise ValueError("--agents must be at least 1")
+    except ValueError as exc:  # ScenarioError names the key and the reason
+        print(f"dialback bench recall: {exc}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    progress = None if args.json else progress_bar(sys.stderr)
+    runs = run_seeds(scenario, seeds, agents=agents, progress=progress)
+    report = build_report(runs, scenario=scenario, label=args.seeds)
+    report["wall_seconds"] = round(time.perf_counter() - started, 1)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(format_table(report))
+        print(f"wall time {report['wall_seconds']} s with {agents} worker processes")
     return 0
 
 

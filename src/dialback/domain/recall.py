@@ -272,9 +272,138 @@ def no_retry() -> ReCallPolicy:
     return ReCallPolicy(attempts=1, intervals=(), name="no_retry")
 
 
+def _minutes(*values: float) -> tuple[timedelta, ...]:
+    return tuple(timedelta(minutes=v) for v in values)
+
+
+_NOT_REACHED = frozenset(
+    {Outcome.NO_ANSWER, Outcome.ANSWERED_MACHINE, Outcome.UNAVAILABLE, Outcome.CANCELLED}
+)
+
+
+@dataclass(frozen=True)
+class DialbackPolicy:
+    """Dialback's own ReCall policy, the product's default (issue 5; C4, C5, C6, D6).
+
+    Built from what a retry can and cannot fix:
+
+    - a manager-side failure (nobody free or nobody picked up, C3) says nothing
+      about the client, who was not called: try again within a minute while the
+      request is fresh (speed to lead), backing off if it repeats;
+    - a carrier error goes at once to the backup trunk (C5);
+    - a busy client is on another call, which ends within minutes, and then has
+      the phone in hand: retry soon, backing off (``busy_delays``);
+    - a client who let it ring (no answer, voicemail, switched off) gets one
+      quick second call ("double dial": the first ring is often just missed),
+      then retries spaced out (``away_delays``), densest while the lead is fresh,
+      then every half hour so they land in different stretches of the day;
+    - a client who declined (603) has the phone but not the time: wait for the
+      next stretch of their day (``declined_delay``);
+    - this client's own history shapes the hours: when the retries move to
+      another day, the first one goes to an hour at which this client has not
+      failed yet;
+    - never outside calling hours (the calendar), at most ``max_client_calls``
+      calls that reached the client's phone and ``max_attempts`` in all, none
+      after ``give_up_after``.
+    """
+
+    max_attempts: int = 40  # manager-side failures do not disturb the client
+    max_client_calls: int = 20
+    manager_delays: tuple[timedelta, ...] = field(default_factory=lambda: _minutes(0.5, 1, 2, 3, 5))
+    carrier_delay: timedelta = timedelta(seconds=15)
+    busy_delays: tuple[timedelta, ...] = field(default_factory=lambda: _minutes(2, 3, 5, 8, 12))
+    away_delays: tuple[timedelta, ...] = field(
+        default_factory=lambda: _minutes(0.5, 3, 5, 7, 10, 12, 15, 20, 25, 30, 40, 50)
+    )
+    declined_delay: timedelta = timedelta(minutes=45)
+    give_up_after: timedelta = timedelta(days=3)
+    name: str = "dialback"
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1 or self.max_client_calls < 1:
+            raise PolicyError("max_attempts and max_client_calls must be at least 1")
+        for label in ("manager_delays", "busy_delays", "away_delays"):
+            delays: tuple[timedelta, ...] = getattr(self, label)
+            if not delays or any(d < timedelta(0) for d in delays):
+                raise PolicyError(f"{label} must be a non-empty list of non-negative delays")
+
+    def next_attempt(
+        self, history: Sequence[AttemptSummary], *, now: datetime, ctx: Context
+    ) -> Decision:
+        last = history[-1]
+        hopeless = _hopeless(last)
+        if hopeless is not None:
+            return hopeless
+        client_calls = sum(1 for a in history if a.client_outcome is not None)
+        if len(history) >= self.max_attempts or client_calls >= self.max_client_calls:
+            return GiveUp(give_up_status(last), f"all {len(history)} attempts failed")
+        if now - history[0].started_at >= self.give_up_after:
+            return GiveUp(give_up_status(last), "no conversation within the follow-up window")
+        at = now + self._delay(history)
+        if last.client_outcome is not None and last.client_outcome is not Outcome.BUSY:
+            at = _avoid_failed_hours(history, at, ctx)
+        return _common_plan(history, at=at, ctx=ctx)
+
+    def _delay(self, history: Sequence[AttemptSummary]) -> timedelta:
+        last = history[-1]
+        if last.carrier_failed:
+            return self.carrier_delay
+        if not last.manager_answered:
+            return _nth(self.manager_delays, _streak(history, lambda a: not a.manager_answered))
+        if last.client_outcome is Outcome.BUSY:
+            return _nth(
+                self.busy_delays, _streak(history, lambda a: a.client_outcome is Outcome.BUSY)
+            )
+        if last.client_outcome is Outcome.REJECTED and not last.caller_id_blocked:
+            return self.declined_delay
+        # Rang out, voicemail, switched off (or our caller ID was refused, C6).
+        k = sum(1 for a in history if a.client_outcome in _NOT_REACHED or a.caller_id_blocked)
+        return _nth(self.away_delays, max(1, k))
+
+
+def _nth(delays: tuple[timedelta, ...], k: int) -> timedelta:
+    """The k-th (1-based) delay; the last one repeats."""
+    return delays[min(max(k, 1), len(delays)) - 1]
+
+
+def _streak(history: Sequence[AttemptSummary], pred: Callable[[AttemptSummary], bool]) -> int:
+    """How many of the latest attempts in a row satisfy ``pred``."""
+    n = 0
+    for a in reversed(history):
+        if not pred(a):
+            break
+        n += 1
+    return n
+
+
+def _avoid_failed_hours(history: Sequence[AttemptSummary], at: datetime, ctx: Context) -> datetime:
+    """A retry that moves to another business day starts at an hour this client has not failed.
+
+    Within a day the spacing already walks through the hours; across days the
+    calendar would otherwise put every first retry at the opening.
+    """
+    cal = ctx.calendar
+    start = cal.next_open(at)
+    if cal.local(start).date() == cal.local(history[-1].ended_at).date():
+        return start
+    failed = {
+        cal.local(a.started_at).hour
+        for a in history
+        if a.client_outcome is not None and a.client_outcome is not Outcome.BUSY
+    }
+    closes = cal.closes_at(start)
+    probe = start
+    while closes is not None and cal.local(probe).hour in failed:
+        probe = cal.local(probe).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        if probe >= closes:
+            return start
+    return probe.astimezone(at.tzinfo)
+
+
 NAMED_POLICIES: dict[str, Callable[[], RetryPolicy]] = {
     "no_retry": no_retry,
     "seed_default": seed_default,
     "seed_max": seed_max,
     "per_outcome": PerOutcomePolicy,
+    "dialback": DialbackPolicy,
 }

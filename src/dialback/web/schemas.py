@@ -275,6 +275,10 @@ class EmployeeOut(_Out):
 class RecallIn(_In):
     """The widget's ReCall policy (C4)."""
 
+    policy: Literal["recall", "dialback"] = Field(
+        default="recall",
+        description="recall: the C4 settings below; dialback: Dialback's own policy (issue 5)",
+    )
     attempts: int = Field(default=2, ge=1, le=7)
     intervals_s: list[Annotated[float, Field(ge=0, le=MAX_INTERVAL_S)]] = Field(
         default_factory=lambda: [60.0],
@@ -290,7 +294,8 @@ Limits = dict[str, Annotated[PositiveInt, Field(le=1_000_000)]]
 class WidgetIn(_In):
     name: str = Field(min_length=1, max_length=200)
     department_id: DbId | None = None
-    recall: RecallIn = Field(default_factory=RecallIn)
+    # New widgets get Dialback's own retry policy unless a ReCall is given (issue 5).
+    recall: RecallIn = Field(default_factory=lambda: RecallIn(policy="dialback"))
     ivr_confirm: bool = Field(default=False, description="C7: the manager confirms with 5")
     caller_id_substitution: bool = Field(default=True, description="C6")
     promise_seconds: int = Field(default=28, ge=5, le=600, description="C12")

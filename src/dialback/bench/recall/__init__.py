@@ -1,0 +1,1 @@
+"""The recall benchmark (issue 5): a hidden-truth world, baselines, an oracle, reports."""
