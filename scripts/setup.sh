@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # sip-tester (sipp), kamailio: real SIP peers for the SIP adapter tests (issue 3);
-# sox, espeak-ng: test audio and the AMD corpus generator (issue 4).
-APT_PACKAGES=(python3-venv sip-tester kamailio sox libsox-fmt-all espeak-ng)
+# sox, espeak-ng: test audio and the AMD corpus generator (issue 4);
+# chromium: the browser tests of the web UI and widget (issue 6, driven by Playwright
+# through executable_path; Playwright's own browser download is never used).
+APT_PACKAGES=(python3-venv sip-tester kamailio sox libsox-fmt-all espeak-ng chromium)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -60,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     corpus.add_argument("--seed", type=int, default=1)
     corpus.add_argument("--count", type=int, default=200)
 
+    from dialback.cli_users import add_parser as add_user_parser
+
+    add_user_parser(sub)  # issue 6: `dialback user create`
+
     args = parser.parse_args(argv)
     if args.command == "serve":
         settings = load_settings(args.config, host=args.host, port=args.port)
@@ -77,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         return _simulate(args)
     if args.command == "bench":
         return _bench_sip(args)
+    if args.command == "user":
+        from dialback.cli_users import run_user
+
+        return run_user(args)
     if args.command == "amd":
         from dialback.cli_amd import run_amd
 
