@@ -133,12 +133,12 @@ def ensure_demo_users(container: Container) -> None:
         employees = dict(
             s.execute(
                 select(Employee.name, Employee.id).where(Employee.company_id == company_id)
-            ).tuples().all()
+            ).all()
         )
         departments = dict(
             s.execute(
                 select(Department.name, Department.id).where(Department.company_id == company_id)
-            ).tuples().all()
+            ).all()
         )
         for login, role, name, employee, supervised in DEMO_USERS:
             if s.scalar(select(User.id).where(User.login == login)) is not None:

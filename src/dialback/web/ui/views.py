@@ -127,12 +127,12 @@ class Names:
         self.employees = dict(
             session.execute(
                 select(Employee.id, Employee.name).where(Employee.company_id == company_id)
-            ).tuples().all()
+            ).all()
         )
         self.departments = dict(
             session.execute(
                 select(Department.id, Department.name).where(Department.company_id == company_id)
-            ).tuples().all()
+            ).all()
         )
 
 

@@ -169,7 +169,7 @@ def _config(container: Container, site: _Site) -> dict[str, Any]:
             select(DepartmentMember.department_id, DepartmentMember.employee_id)
             .join(Department, Department.id == DepartmentMember.department_id)
             .where(Department.company_id == site.company_id)
-        ).tuples():
+        ).all():
             members.setdefault(employee_id, []).append(department_id)
     return {
         "promise_seconds": site.promise_seconds,
