@@ -393,3 +393,28 @@ def test_the_language_switch_wins_over_the_browser(client: TestClient) -> None:
     assert r.status_code == 303 and r.headers["location"] == "/login"
     page = client.get("/login", headers={"Accept-Language": "ru"}).text
     assert 'lang="uk"' in page and "Вхід" in page
+
+
+def test_the_board_shows_a_connected_call_in_progress_while_the_two_sides_talk(
+    client: TestClient, container: Container
+) -> None:
+    n = ids(container)
+    talking = order_for(client, "+16502530107", department_id=n["Sales"])
+    waiting = order_for(client, "+16502530108", department_id=n["Sales"])
+    now = datetime.now(UTC)
+    with container.sessions() as s:
+        request = s.get(CallbackRequest, talking)
+        assert request is not None
+        request.state, request.customer_status = "connected", "Connected"
+        s.add(Attempt(request_id=talking, number=1, state="bridged", trunk="main",
+                      scheduled_for=now, started_at=now, node="t"))  # fmt: skip
+        s.commit()
+    sign_in(client, "admin")
+    rows = client.get("/board/rows").text
+    progress, due = (
+        rows.split('id="h-due"')[0],
+        rows.split('id="h-due"')[1].split('id="h-finished"')[0],
+    )
+    assert f'data-request-id="{talking}"' in progress
+    assert f'data-request-id="{waiting}"' in due
+    assert "Connected" in progress and "talking" in progress

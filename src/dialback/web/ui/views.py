@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from dialback.adapters.db.tables import (
@@ -23,7 +23,7 @@ from dialback.adapters.db.tables import (
     Employee,
     Leg,
 )
-from dialback.domain.calls import RequestState
+from dialback.domain.calls import AttemptState, RequestState
 from dialback.domain.outcomes import Outcome
 from dialback.services.users import Viewer
 from dialback.services.visibility import visible_requests
@@ -238,9 +238,14 @@ def board(session: Session, viewer: Viewer, *, now: datetime) -> Board:
         ).all()
         return [request_view(r, names, None) for r in rows]
 
+    # A connected request is finished as a request, but its call goes on while
+    # the two sides talk: the board shows it in progress until the bridge ends.
+    talking = CallbackRequest.id.in_(
+        select(Attempt.request_id).where(Attempt.state == AttemptState.BRIDGED)
+    )
     return Board(
         in_progress=load(
-            CallbackRequest.state == RequestState.IN_PROGRESS,
+            or_(CallbackRequest.state == RequestState.IN_PROGRESS, talking),
             order=(CallbackRequest.updated_at.desc(), CallbackRequest.id.desc()),
         ),
         due=load(
@@ -249,6 +254,7 @@ def board(session: Session, viewer: Viewer, *, now: datetime) -> Board:
         ),
         finished=load(
             CallbackRequest.state.not_in([RequestState.SCHEDULED, RequestState.IN_PROGRESS]),
+            ~talking,
             CallbackRequest.updated_at >= now - timedelta(days=1),
             order=(CallbackRequest.updated_at.desc(), CallbackRequest.id.desc()),
             limit=RECENT_FINISHED,
