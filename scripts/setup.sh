@@ -6,9 +6,11 @@ cd "$(dirname "$0")/.."
 
 # sip-tester (sipp), kamailio: real SIP peers for the SIP adapter tests (issue 3);
 # sox, espeak-ng: test audio and the AMD corpus generator (issue 4); flite, festival
-# and its voices: the corpus's held-out "other voices" family.
+# and its voices: the corpus's held-out "other voices" family; chromium: the browser
+# tests of the web UI and widget (issue 6, driven by Playwright through
+# executable_path; Playwright's own browser download is never used).
 APT_PACKAGES=(python3-venv sip-tester kamailio sox libsox-fmt-all espeak-ng
-  flite festival festvox-ru festvox-kallpc8k festvox-us-slt-hts)
+  flite festival festvox-ru festvox-kallpc8k festvox-us-slt-hts chromium)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -77,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         help="espeak-ng voices (the default), flite/festival ones (held-out), or mixed",
     )
 
+    from dialback.cli_users import add_parser as add_user_parser
+
+    add_user_parser(sub)  # issue 6: `dialback user create`
+
     args = parser.parse_args(argv)
     if args.command == "serve":
         settings = load_settings(args.config, host=args.host, port=args.port)
@@ -96,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "recall":
             return _bench_recall(args)
         return _bench_sip(args)
+    if args.command == "user":
+        from dialback.cli_users import run_user
+
+        return run_user(args)
     if args.command == "amd":
         from dialback.cli_amd import run_amd
 

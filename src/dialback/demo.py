@@ -104,7 +104,57 @@ def ensure_demo_company(container: Container) -> str:
                 if company.name == "My company":
                     s.delete(company)
             s.commit()
+    ensure_demo_users(container)
     return WIDGET_KEY
+
+
+# Sign-in accounts of the demo, one per role (issue 6); all share DEMO_PASSWORD.
+DEMO_PASSWORD = "dialback-demo"
+DEMO_USERS: tuple[tuple[str, str, str, str | None, tuple[str, ...]], ...] = (
+    # login, role, name, employee, supervised departments
+    ("admin", "admin", "Demo admin", None, ()),
+    ("sales.lead", "supervisor", "Sales supervisor", None, ("Sales",)),
+    ("support.lead", "supervisor", "Support supervisor", None, ("Support",)),
+    ("anna", "employee", "Anna", "Anna", ()),
+    ("dmytro", "employee", "Dmytro", "Dmytro", ()),
+)
+
+
+def ensure_demo_users(container: Container) -> None:
+    """Create the demo's users once (admin, two supervisors, two employees)."""
+    from dialback.adapters.db.tables import Department, Employee, User
+    from dialback.services.users import Role, create_user
+
+    with container.sessions() as s:
+        widget = s.scalar(select(Widget).where(Widget.public_key == WIDGET_KEY))
+        if widget is None:
+            return
+        company_id = widget.company_id
+        employees = dict(
+            s.execute(
+                select(Employee.name, Employee.id).where(Employee.company_id == company_id)
+            ).all()
+        )
+        departments = dict(
+            s.execute(
+                select(Department.name, Department.id).where(Department.company_id == company_id)
+            ).all()
+        )
+        for login, role, name, employee, supervised in DEMO_USERS:
+            if s.scalar(select(User.id).where(User.login == login)) is not None:
+                continue
+            create_user(
+                s,
+                company_id=company_id,
+                login=login,
+                name=name,
+                password=DEMO_PASSWORD,
+                role=Role(role),
+                now=container.clock.now(),
+                employee_id=employees.get(employee) if employee else None,
+                department_ids=tuple(departments[d] for d in supervised),
+            )
+        s.commit()
 
 
 def announce(widget_key: str, settings: Settings) -> None:
@@ -112,6 +162,8 @@ def announce(widget_key: str, settings: Settings) -> None:
     print(
         f"""
 Dialback demo is running at {base}  (API docs: {base}/docs)
+  web UI:    {base}/login  (password {DEMO_PASSWORD} for: {", ".join(u[0] for u in DEMO_USERS)})
+  widget:    {base}/try-widget?key={widget_key}
   database:  {settings.database_url}
   telephony: simulated network, real time (managers 101-103 Sales, 201-202 Support)
   admin key: {ADMIN_KEY}

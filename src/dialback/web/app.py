@@ -14,6 +14,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from dialback.bootstrap import Container
 from dialback.web.metrics import ApiMetrics
 from dialback.web.routes import access, admin, callbacks, events, health, widgets
+from dialback.web.ui import install_ui
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def create_app(container: Container, *, run_engine: bool = False) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
+    install_ui(app)  # issue 6: pages, the widget script and its CORS-limited API
 
     # Safety nets: a race between two writers, or a value the database cannot
     # hold, is the client's problem to fix, never a 500.

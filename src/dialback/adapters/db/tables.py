@@ -297,3 +297,55 @@ class InboundCall(Base):
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
     outcome: Mapped[str] = mapped_column(String(32))  # "missed" until routing exists
     hangup_by: Mapped[str | None] = mapped_column(String(16), default=None)
+
+
+class User(Base):
+    """A person who signs in to the web UI (X2): admin, supervisor or employee.
+
+    A supervisor sees the calls of their departments (``UserDepartment``), an
+    employee only their own calls (A6); ``employee_id`` ties a login to the
+    Employee that Dialback rings.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    login: Mapped[str] = mapped_column(String(200), unique=True)  # e-mail or a short name
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2id (PHC string)
+    role: Mapped[str] = mapped_column(String(16))  # admin | supervisor | employee
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    departments: Mapped[list[UserDepartment]] = relationship(cascade="all, delete-orphan")
+
+
+class UserDepartment(Base):
+    """The departments a supervisor looks after."""
+
+    __tablename__ = "user_departments"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random token, the table its sha256."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class ServerSecret(Base):
+    """Random secrets shared by every node (e.g. the key that signs widget status links)."""
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
