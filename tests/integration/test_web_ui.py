@@ -376,7 +376,9 @@ def test_the_widget_explains_a_bad_number_in_the_visitors_language(client: TestC
 def test_widget_js_is_served_by_the_app(client: TestClient) -> None:
     r = client.get("/widget.js")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
-    assert "attachShadow" in r.text and "http" not in r.text.split("*/", 1)[1].split("fetch")[0]
+    code = r.text.split("*/", 1)[1]  # after the header comment with the embed example
+    assert "attachShadow" in code
+    assert re.search(r"https?://", code) is None  # nothing from a CDN: only its own server
 
 
 # --- languages -------------------------------------------------------------------------------
@@ -418,3 +420,28 @@ def test_the_board_shows_a_connected_call_in_progress_while_the_two_sides_talk(
     assert f'data-request-id="{talking}"' in progress
     assert f'data-request-id="{waiting}"' in due
     assert "Connected" in progress and "talking" in progress
+
+
+def test_the_cli_creates_the_first_admin_of_a_fresh_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dialback.cli import main
+    from dialback.services.users import authenticate
+
+    url = f"sqlite:///{tmp_path}/fresh.db"
+    monkeypatch.setenv("DIALBACK_DATABASE_URL", url)
+    monkeypatch.setenv("DIALBACK_USER_PASSWORD", "first admin password")
+    assert main(["user", "create", "--login", "Root@Example.com", "--role", "admin"]) == 0
+    assert "created admin 'root@example.com'" in capsys.readouterr().out
+    assert main(["user", "create", "--login", "root@example.com"]) == 2  # taken
+    assert "is taken" in capsys.readouterr().err
+    monkeypatch.setenv("DIALBACK_USER_PASSWORD", "short")
+    assert main(["user", "create", "--login", "other"]) == 2
+    built = build(Settings(database_url=url), clock=SystemClock())
+    try:
+        with built.sessions() as s:
+            user = authenticate(s, login="ROOT@example.com", password="first admin password")
+            assert user is not None and user.role == "admin"
+            assert authenticate(s, login="root@example.com", password="wrong") is None
+    finally:
+        built.db.dispose()

@@ -1,0 +1,171 @@
+"""Streaming beep detector: the tone that ends a voicemail greeting (SPEC V3).
+
+A beep is one steady tone, 400-2000 Hz, lasting at least 80 ms. Frame by frame
+(``FrameFeatures.peaks``: a 64 ms spectrum per 20 ms frame) a *clean* frame is one
+whose energy is above a floor, whose strongest peak holds most of the energy while
+the second strongest is weak, and whose two peaks are not a fundamental and its
+harmonic. Four clean frames in a row at the same frequency (within 2.5 %), in the
+band, make a candidate beep.
+
+What must not count, and what stops it:
+
+- ringback (440+480 Hz, 400+450 Hz) and DTMF: two strong peaks, so the
+  strongest holds at most ~0.7 of the energy and the second ~0.3 or more;
+- speech: where one harmonic dominates a frame, its neighbours are still there
+  (second peak >= ~0.07), and the pitch glides;
+- music: notes have harmonics (second peak at an integer multiple), and where a
+  note is nearly pure, a melody goes from note to note without a pause;
+- a Special Information Tone (the three rising 274/380 ms tones in front of a
+  carrier's "the number you have dialled..." announcement): a tone sequence too.
+
+So a candidate is confirmed only once it is known not to be part of a sequence of
+different tones -- when it ends and no other tone follows within 80 ms, or when it
+has lasted 440 ms (longer than any SIT segment) -- and the time returned is the
+candidate's start, so the confirmation delay (typically 0.3-0.5 s after the start)
+does not move the reported beep time. ``candidate_ms`` shows a candidate early.
+
+What cannot be told apart from a beep at its start: any single pure tone of
+80 ms or more in the band that no other tone touches (a 425 Hz European ringback
+burst, one isolated flute-like note).
+
+Pure: standard library only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dialback.domain.amd.frames import FRAME_MS, FrameFeatures
+
+
+@dataclass(frozen=True)
+class BeepParams:
+    min_hz: float = 390.0  # 400-2000 Hz, with room for the estimate's error
+    max_hz: float = 2060.0
+    min_energy: float = 64.0  # mean |sample| on the 16-bit scale (~ -54 dBFS)
+    # A clean (beep-like) frame: one peak with most of the energy, the next one weak
+    # and not its harmonic. Measured on the 64 ms spectrum: a pure tone holds 0.90
+    # at 10 dB SNR (0.61 at 3 dB) with a second peak <= 0.035; speech-like sounds
+    # whose top peak holds >= 0.6 have a second one >= 0.066; ringback, DTMF >= 0.25.
+    min_share: float = 0.6
+    max_second_share: float = 0.05
+    harmonic_share: float = 0.008  # a second peak this strong (-21 dB) at n*f or f/n ...
+    harmonic_tolerance: float = 0.03  # ... within 3 %: a musical note
+    # A tonal frame (for "was there another tone just before/after?"): a clean frame,
+    # or any frame whose top peak holds this much (a note with harmonics).
+    tonal_share: float = 0.8
+    freq_tolerance: float = 0.025  # the frequency stays within 2.5 % of the run's mean
+    min_frames: int = 4  # 80 ms
+    sequence_gap_frames: int = 4  # another tone within 80 ms: a tone sequence, not a beep
+    confirm_frames: int = 22  # 440 ms: longer than any SIT segment, confirm without waiting
+
+
+class BeepDetector:
+    """``push`` each frame; returns the beep's start (ms from the start of the
+    stream) once, when the beep is confirmed, and ``None`` otherwise."""
+
+    def __init__(self, params: BeepParams | None = None) -> None:
+        self.p = params or BeepParams()
+        self.beep_at_ms: int | None = None
+        # the current (or, within the sequence gap, the last) run of tonal frames
+        self._start = 0  # t_ms of its first frame
+        self._frames = 0  # its tonal frames
+        self._clean = 0  # ... of which clean
+        self._tainted = False  # a tonal but not clean frame after a clean one (a note)
+        self._hz = 0.0  # its mean frequency; 0 once the sequence gap has passed
+        self._after_tone = False  # it started right after another tone
+        self._in_sequence = False  # ... and is a tone itself: never a beep
+        self._gap = 0  # frames since the last tonal frame
+        self._pending: int | None = None  # start of a candidate awaiting confirmation
+
+    def push(self, f: FrameFeatures) -> int | None:
+        if self.beep_at_ms is not None:
+            return None
+        tone = self._classify(f)
+        if tone is None:
+            return self._no_tone()
+        hz, clean = tone
+        p = self.p
+        if self._hz and self._same(hz, self._hz):
+            # the run goes on (across a dropout shorter than the sequence gap,
+            # a lost packet say; dropped frames do not count towards its length)
+            self._frames += 1
+            self._hz += (hz - self._hz) / self._frames
+            if clean:
+                self._clean += 1
+            elif self._clean:
+                self._tainted = True
+        else:
+            # A new tone. It follows a tone when the run just before it (within the
+            # sequence gap, possibly through stray tonal frames) was one.
+            self._after_tone = self._hz > 0.0 and (self._frames >= p.min_frames or self._after_tone)
+            self._start, self._frames, self._hz = f.t_ms, 1, hz
+            self._clean, self._tainted, self._in_sequence = int(clean), False, False
+        self._gap = 0
+        if self._frames == p.min_frames and self._after_tone:
+            # Two different tones back to back: SIT or a melody, neither is a beep.
+            self._in_sequence = True
+            self._pending = None
+        if self._tainted and self._pending == self._start:
+            self._pending = None  # it grew harmonics: a note, not a beep
+        candidate = (
+            self._clean >= p.min_frames
+            and not self._tainted
+            and not self._in_sequence
+            and p.min_hz <= self._hz <= p.max_hz
+        )
+        if candidate:
+            if self._pending is None:
+                self._pending = self._start
+            if f.t_ms - self._start >= (p.confirm_frames - 1) * FRAME_MS:
+                return self._confirm()
+        return None
+
+    @property
+    def candidate_ms(self) -> int | None:
+        """Start of a beep-like tone seen but not yet confirmed (or the beep)."""
+        return self.beep_at_ms if self.beep_at_ms is not None else self._pending
+
+    def finish(self) -> int | None:
+        """At the end of the stream: a candidate still awaiting confirmation counts."""
+        if self.beep_at_ms is None and self._pending is not None:
+            return self._confirm()
+        return None
+
+    def _no_tone(self) -> int | None:
+        self._gap += 1
+        if self._gap > self.p.sequence_gap_frames:
+            self._hz = 0.0  # the last run is over for good
+            if self._pending is not None:
+                return self._confirm()
+        return None
+
+    def _confirm(self) -> int | None:
+        self.beep_at_ms = self._pending
+        self._pending = None
+        return self.beep_at_ms
+
+    def _same(self, a: float, b: float) -> bool:
+        return abs(a - b) <= self.p.freq_tolerance * b
+
+    def _classify(self, f: FrameFeatures) -> tuple[float, bool] | None:
+        """(frequency, clean) of a tonal frame -- at any frequency: a note below the
+        beep band still makes the next one part of a melody -- else None."""
+        p = self.p
+        if f.energy < p.min_energy or not f.peaks:
+            return None
+        hz, share = f.peaks[0]
+        clean = share >= p.min_share
+        if clean and len(f.peaks) > 1:
+            hz2, share2 = f.peaks[1]
+            clean = share2 <= p.max_second_share and not (
+                share2 >= p.harmonic_share and self._harmonic(hz, hz2)
+            )
+        if clean or share >= p.tonal_share:
+            return hz, clean
+        return None
+
+    def _harmonic(self, hz: float, hz2: float) -> bool:
+        ratio = max(hz, hz2) / min(hz, hz2)
+        n = round(ratio)
+        return n >= 2 and abs(ratio - n) <= self.p.harmonic_tolerance * n

@@ -1,0 +1,213 @@
+"""Dialback's streaming answering-machine detector (SPEC V1, V3).
+
+It decides from the *turn-taking* of the first seconds after answer, not from
+"how long is the first sound" alone (the rule that makes Asterisk hang up on
+people who greet at length, and on people who pick up silently):
+
+- A person says something and then **waits for an answer**: a silence of
+  ``end_silence_ms`` after an utterance of at most ``human_max_talk_ms`` means
+  HUMAN -- however long the silence before it, and even when the greeting was
+  a full business sentence.
+- A machine **keeps talking**: speech (with only short, in-sentence pauses)
+  going on for more than ``machine_talk_ms`` means MACHINE; so does a beep at
+  any time (the end of a greeting, V3).
+- Nothing but silence for ``max_silence_ms``, or no decision by ``max_ms``,
+  is NOTSURE -- the flow treats it as a person: hanging up on a human is the
+  worse error (FACTS: a human wrongly hung up on counts as an abandoned call).
+
+Speech is judged against the line's own noise floor, so a TV or a street
+behind the person does not read as endless talk. Pure: standard library only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dialback.domain.amd.beep import BeepDetector
+from dialback.domain.amd.frames import FRAME_MS, Decision, FrameFeatures, Verdict
+
+
+@dataclass(frozen=True)
+class AmdParams:
+    # Tuned on corpus seed 11 (200 clips), checked on seed 12 (300 clips); see README.
+    end_silence_ms: int = 1000  # silence after an utterance that means "your turn"
+    short_end_silence_ms: int = 600  # ... enough after a very short "hello?"
+    short_talk_ms: int = 900  # what counts as a very short utterance
+    # After a long turn, wait longer: a recorded greeting's beep comes within a
+    # second of its end, and a beep settles it (V3).
+    long_talk_ms: int = 1500
+    long_end_silence_ms: int = 1300
+    human_max_talk_ms: int = 4900  # longest greeting a person still makes
+    machine_talk_ms: int = 5000  # talking past this without a turn gap: a machine
+    min_word_ms: int = 80  # shorter bursts are clicks, not speech
+    max_silence_ms: int = 6000  # nothing said by then: NOTSURE
+    max_ms: int = 8000  # total analysis time
+    cap_talk_ms: int = 3000  # ... still talking then, after this much: a machine
+    floor_factor: float = 1.5  # speech must stand this far above the noise floor
+    floor_min: float = 40.0  # ... and above this absolute mean level (16-bit scale)
+    floor_window_frames: int = 150  # noise floor = 10th percentile over 3 s
+    # Voice-activity detectors flag the first ~100 ms of any stream as speech
+    # (measured with webrtcvad on noise): ignore it.
+    ignore_first_ms: int = 100
+
+
+class DialbackAmd:
+    """Feed 20 ms frames from the moment of answer; read ``verdict`` when set."""
+
+    def __init__(self, params: AmdParams | None = None, *, detect_beep: bool = True) -> None:
+        self.p = params or AmdParams()
+        self.verdict: Verdict | None = None
+        self._beep = BeepDetector() if detect_beep else None
+        self._sit = SitTones()
+        self.beep_at_ms: int | None = None
+        self._recent: list[float] = []
+        self._floor: float | None = None
+        self._run = 0  # consecutive active frames
+        self._silence_run = 0  # consecutive inactive frames
+        self._talk_ms = 0  # speech of the current turn, pauses < end_silence included
+        self._turn_started = False
+        self._heard_anything = False
+        self._last_t = 0
+
+    def push(self, f: FrameFeatures) -> Verdict | None:
+        """Consume one frame; returns the verdict the first time one is reached."""
+        self._last_t = f.t_ms + FRAME_MS
+        if self._beep is not None and self.beep_at_ms is None:
+            self.beep_at_ms = self._beep.push(f)
+            if self.beep_at_ms is not None and self.verdict is not None:
+                # A beep after the decision: keep it for V3 (leave a message).
+                self.verdict = _with_beep(self.verdict, self.beep_at_ms)
+        if self.verdict is not None:
+            return None
+        if self.beep_at_ms is not None:
+            return self._decide(Decision.MACHINE, "beep")
+        if self._sit.push(f):
+            return self._decide(Decision.MACHINE, "special information tone")
+        active = self._active(f) and f.t_ms >= self.p.ignore_first_ms
+        if active:
+            self._run += 1
+            if self._run * FRAME_MS >= self.p.min_word_ms:
+                if not self._turn_started:
+                    self._turn_started = True
+                    self._talk_ms = self._run * FRAME_MS
+                else:
+                    # pauses shorter than a turn gap belong to the same turn
+                    self._talk_ms += FRAME_MS + self._silence_run * FRAME_MS
+                self._heard_anything = True
+                self._silence_run = 0
+            if self._turn_started and self._talk_ms > self.p.machine_talk_ms:
+                return self._decide(Decision.MACHINE, f"talk>{self.p.machine_talk_ms}ms")
+        else:
+            if self._run * FRAME_MS < self.p.min_word_ms:
+                self._silence_run += self._run  # a click inside a silence
+            self._run = 0
+            self._silence_run += 1
+            silence_ms = self._silence_run * FRAME_MS
+            if self._turn_started:
+                if self._talk_ms <= self.p.short_talk_ms:
+                    needed = self.p.short_end_silence_ms
+                elif self._talk_ms >= self.p.long_talk_ms:
+                    needed = self.p.long_end_silence_ms
+                else:
+                    needed = self.p.end_silence_ms
+                tone_pending = self._beep is not None and self._beep.candidate_ms is not None
+                if (
+                    silence_ms >= needed
+                    and self._talk_ms <= self.p.human_max_talk_ms
+                    and not tone_pending  # a beep being confirmed ends a greeting
+                ):
+                    return self._decide(Decision.HUMAN, f"turn-gap after {self._talk_ms}ms")
+            elif not self._heard_anything and f.t_ms + FRAME_MS >= self.p.max_silence_ms:
+                return self._decide(Decision.NOTSURE, "silence")
+        if f.t_ms + FRAME_MS >= self.p.max_ms:
+            if (
+                self._turn_started
+                and self._silence_run == 0
+                and self._talk_ms >= self.p.cap_talk_ms
+            ):
+                # Still talking at the end of the analysis, after a long turn.
+                return self._decide(Decision.MACHINE, f"talking at {self.p.max_ms}ms")
+            return self._decide(Decision.NOTSURE, "undecided")
+        return None
+
+    def finish(self) -> Verdict:
+        """The verdict at the end of the audio (a short clip, a hang-up)."""
+        if self._beep is not None and self.beep_at_ms is None:
+            # A beep cut off by the end of the audio still counts (V3).
+            self.beep_at_ms = self._beep.finish()
+            if self.beep_at_ms is not None and self.verdict is not None:
+                self.verdict = _with_beep(self.verdict, self.beep_at_ms)
+            elif self.beep_at_ms is not None:
+                return self._decide(Decision.MACHINE, "beep")
+        if self.verdict is not None:
+            return self.verdict
+        if self._turn_started and self._talk_ms <= self.p.human_max_talk_ms:
+            decision, reason = Decision.HUMAN, "ended after a short turn"
+        else:
+            decision, reason = Decision.NOTSURE, "ended undecided"
+        self.verdict = Verdict(decision, self._last_t, reason, self.beep_at_ms)
+        return self.verdict
+
+    def _active(self, f: FrameFeatures) -> bool:
+        # Noise floor: the 10th percentile of the last 3 s of frame energies --
+        # long enough that a long utterance (with its syllable gaps) does not
+        # lift it, short enough to follow a TV switched on behind the caller.
+        self._recent.append(f.energy)
+        if len(self._recent) > self.p.floor_window_frames:
+            del self._recent[0]
+        ordered = sorted(self._recent)
+        self._floor = ordered[len(ordered) // 10]
+        threshold = max(self.p.floor_min, self._floor * self.p.floor_factor)
+        return f.speech and f.energy >= threshold and not _dual_tone(f)
+
+    def _decide(self, decision: Decision, reason: str) -> Verdict:
+        self.verdict = Verdict(decision, self._last_t, reason, self.beep_at_ms)
+        return self.verdict
+
+
+# ANSI T1.401 / ITU-T E.180 special information tones that precede carrier
+# announcements ("the number you have dialed..."): ~914, ~1371, ~1777 Hz.
+_SIT_BANDS = ((880.0, 1000.0), (1320.0, 1420.0), (1720.0, 1830.0))
+
+
+class SitTones:
+    """Two consecutive SIT tones (in rising order) mean a network announcement."""
+
+    def __init__(self) -> None:
+        self._last_band: int | None = None
+
+    def push(self, f: FrameFeatures) -> bool:
+        if not f.peaks or f.peaks[0][1] < 0.8:
+            return False
+        hz = f.peaks[0][0]
+        band = next((i for i, (lo, hi) in enumerate(_SIT_BANDS) if lo <= hz <= hi), None)
+        if band is None:
+            return False
+        rising = self._last_band is not None and band == self._last_band + 1
+        self._last_band = band
+        return rising
+
+
+def _dual_tone(f: FrameFeatures) -> bool:
+    """Ringback (440+480 Hz) or a DTMF digit, not a voice: two strong, sharp peaks
+    that hold nearly all the energy and are not one note's harmonics."""
+    if len(f.peaks) < 2:
+        return False
+    (hz1, s1), (hz2, s2) = f.peaks[0], f.peaks[1]
+    if min(s1, s2) < 0.25 or s1 + s2 < 0.9:
+        return False
+    ratio = max(hz1, hz2) / max(1.0, min(hz1, hz2))
+    return abs(ratio - round(ratio)) > 0.05  # 2:1, 3:1 ... is a voice's harmonics
+
+
+def _with_beep(verdict: Verdict, beep_at_ms: int) -> Verdict:
+    return Verdict(verdict.decision, verdict.decided_at_ms, verdict.reason, beep_at_ms)
+
+
+def classify(frames: Iterable[FrameFeatures], params: AmdParams | None = None) -> Verdict:
+    """Run the detector over a whole sequence (a clip, a simulated answer)."""
+    amd = DialbackAmd(params)
+    for f in frames:
+        amd.push(f)  # past the verdict too: a later beep is still reported (V3)
+    return amd.finish()

@@ -1,0 +1,1 @@
+"""API routes, one small module per area."""
