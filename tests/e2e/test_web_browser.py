@@ -98,6 +98,7 @@ class _Site:
 <style>
   /* Host CSS that would wreck an unprotected widget. */
   * {{ font-family: Georgia, serif !important; color: #1a1a1a; }}
+  div {{ position: static !important; }}
   button {{ background: #ff0 !important; border: 5px dashed red; }}
   input {{ display: none; }}
   body {{ margin: 0; padding: 1rem; background: #fff; }}
@@ -203,6 +204,10 @@ def test_a_visitor_orders_through_the_widget_on_another_site_and_sees_connected(
     page.get_by_role("button", name="Call me back").click()
     phone = page.get_by_label("Your phone number")
     expect(phone).to_be_visible()  # the host's `input {display:none}` does not reach in
+    font = page.get_by_role("button", name="Call me back").evaluate(
+        "e => getComputedStyle(e).fontFamily + '|' + getComputedStyle(e).backgroundColor"
+    )
+    assert "Georgia" not in font and "rgb(255, 255, 0)" not in font, font  # nor the host's fonts
     phone.press_sequentially("+1 650 253 0001", delay=20)
     expect(page.locator("#db-phone-msg")).to_have_text("The number looks right.")
     _no_sideways_scroll(page)

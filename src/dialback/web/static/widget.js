@@ -23,9 +23,13 @@
   var root = host.attachShadow({ mode: "open" });
 
   var CSS = [
-    ":host{all:initial;position:fixed;right:16px;bottom:16px;z-index:2147483000;",
-    "font:16px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1a1a1a}",
-    "*{box-sizing:border-box;font:inherit;color:inherit}",
+    // !important inside the shadow tree wins over the host page's !important (CSS
+    // Cascade 4), so the page cannot hide or move the widget by accident.
+    ":host{all:initial!important;display:block!important;position:fixed!important;",
+    "right:16px!important;bottom:16px!important;z-index:2147483000!important}",
+    // Set on every element, not inherited from the host, which the page's CSS can reach.
+    "*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;",
+    "font-size:16px;line-height:1.45;color:#1a1a1a;letter-spacing:normal;text-transform:none}",
     ".open{background:#0b57d0;color:#fff;border:0;border-radius:999px;padding:12px 18px;",
     "cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.25);font-weight:600}",
     ".panel{position:absolute;right:0;bottom:56px;width:min(22rem,calc(100vw - 32px));",

@@ -1,1 +1,0 @@
-"""API routes, one small module per area."""
