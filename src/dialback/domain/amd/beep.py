@@ -150,9 +150,7 @@ class BeepDetector:
             # Two different tones back to back: SIT or a melody, neither is a beep.
             self._in_sequence = True
             self._pending = None
-        if self._pending == self._start and (
-            self._tainted or 2 * self._partial_frames >= self._frames
-        ):
+        if self._pending == self._start and (self._tainted or self._voice_like()):
             # it grew harmonics (a note) or a voice's partials: not a beep
             self._tainted = True
             self._pending = None
@@ -160,7 +158,7 @@ class BeepDetector:
             self._clean >= p.min_frames
             and not self._tainted
             and self._out_of_pause()
-            and 2 * self._partial_frames < self._frames
+            and not self._voice_like()
             and not self._in_sequence
             and p.min_hz <= self._hz <= p.max_hz
         )
@@ -225,12 +223,15 @@ class BeepDetector:
         return None
 
     def _harmonic(self, hz: float, hz2: float) -> bool:
-        """Are the two peaks partials of one voice or note? Integer ratios (f and
-        n*f), and small fractions (3:2, 4:3, 5:3 ...: two harmonics of a lower
-        fundamental, the telephone band having cut the fundamental itself)."""
+        """Is the second peak at an integer multiple (or fraction) of the first, as
+        a note's partials are? Small fractions (3:2 ...) are `_partials`, per run."""
         ratio = max(hz, hz2) / min(hz, hz2)
         n = round(ratio)
         return n >= 2 and abs(ratio - n) <= self.p.harmonic_tolerance * n
+
+    def _voice_like(self) -> bool:
+        """Half or more of the run's frames carry a voice's partials."""
+        return 2 * self._partial_frames >= self._frames
 
     def _partials(self, f: FrameFeatures) -> bool:
         """Is the second peak at a small fraction of the first (3:2, 4:3, 5:3 ...)?
