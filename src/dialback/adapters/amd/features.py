@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import webrtcvad  # type: ignore[import-untyped, unused-ignore]
 
+from dialback.adapters.amd.model import GruScorer, GruWeights, ModelInputs, shipped_weights
 from dialback.domain.amd.frames import SAMPLES_PER_FRAME, FrameFeatures
 
 RATE = 8000
@@ -69,6 +70,8 @@ class FeatureExtractor:
         vad_mode: int = DEFAULT_VAD_MODE,
         speech_floor: float = DEFAULT_SPEECH_FLOOR,
         peak_floor: float = DEFAULT_PEAK_FLOOR,
+        model: GruWeights | None | bool = True,
+        record_inputs: bool = False,
     ) -> None:
         if vad_mode not in (0, 1, 2, 3):
             raise ValueError(f"vad_mode must be 0-3, got {vad_mode}")
@@ -79,6 +82,11 @@ class FeatureExtractor:
         self._index = 0
         self._history = np.zeros(SPECTRUM_SAMPLES, dtype=np.float64)
         self._window = np.hanning(SPECTRUM_SAMPLES)
+        weights = shipped_weights() if model is True else (model or None)
+        self._scorer = GruScorer(weights) if weights is not None else None
+        # The model's input rows, for training it (scripts/amd_train.py).
+        self.inputs: list[Floats] | None = [] if record_inputs else None
+        self._model_inputs = ModelInputs() if record_inputs else None
 
     @property
     def frames_emitted(self) -> int:
@@ -100,15 +108,25 @@ class FeatureExtractor:
         history[-SAMPLES_PER_FRAME:] = samples
         energy = float(np.abs(samples).sum()) / SAMPLES_PER_FRAME
         speech = energy > self.speech_floor and bool(self._vad.is_speech(frame, RATE))
-        peaks = _peaks(history * self._window) if energy >= self.peak_floor else ()
-        features = FrameFeatures(index=self._index, energy=energy, speech=speech, peaks=peaks)
+        power: Floats | None = None
+        if energy >= self.peak_floor or self._scorer is not None or self.inputs is not None:
+            spectrum = np.fft.rfft(history * self._window)
+            power = spectrum.real**2 + spectrum.imag**2
+        machine_p = None
+        if self._scorer is not None:
+            machine_p = self._scorer.push(power, energy, speech)
+        if self._model_inputs is not None and self.inputs is not None:
+            self.inputs.append(self._model_inputs.push(power, energy, speech))
+        peaks = _peaks(power) if power is not None and energy >= self.peak_floor else ()
+        features = FrameFeatures(
+            index=self._index, energy=energy, speech=speech, peaks=peaks, machine_p=machine_p
+        )
         self._index += 1
         return features
 
 
-def _peaks(windowed: Floats) -> tuple[tuple[float, float], ...]:
-    spectrum = np.fft.rfft(windowed)
-    power = spectrum.real**2 + spectrum.imag**2
+def _peaks(power: Floats) -> tuple[tuple[float, float], ...]:
+    """``power``: the Hann-windowed 512-point power spectrum (its DC bins get zeroed)."""
     power[:_LOW_BINS] = 0.0
     total = float(power.sum())
     if total <= 0.0:

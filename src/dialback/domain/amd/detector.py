@@ -50,6 +50,14 @@ class AmdParams:
     # Voice-activity detectors flag the first ~100 ms of any stream as speech
     # (measured with webrtcvad on noise): ignore it.
     ignore_first_ms: int = 100
+    # The learned score (FrameFeatures.machine_p, adapters/amd/model.py), where the
+    # adapter runs the model: MACHINE once it is this sure after this much talk ...
+    model_machine_p: float = 0.995
+    model_min_talk_ms: int = 3000
+    # ... and a turn gap is not yet a person's while it is this sure of a machine.
+    model_veto_p: float = 0.97
+    # ... and at the end of the analysis, undecided talk it is this sure of is a machine.
+    model_final_p: float = 0.99
 
 
 class DialbackAmd:
@@ -98,6 +106,12 @@ class DialbackAmd:
                 self._silence_run = 0
             if self._turn_started and self._talk_ms > self.p.machine_talk_ms:
                 return self._decide(Decision.MACHINE, f"talk>{self.p.machine_talk_ms}ms")
+            if (
+                f.machine_p is not None
+                and self._talk_ms >= self.p.model_min_talk_ms
+                and f.machine_p >= self.p.model_machine_p
+            ):
+                return self._decide(Decision.MACHINE, f"model p={f.machine_p:.2f}")
         else:
             if self._run * FRAME_MS < self.p.min_word_ms:
                 self._silence_run += self._run  # a click inside a silence
@@ -116,6 +130,7 @@ class DialbackAmd:
                     silence_ms >= needed
                     and self._talk_ms <= self.p.human_max_talk_ms
                     and not tone_pending  # a beep being confirmed ends a greeting
+                    and (f.machine_p is None or f.machine_p < self.p.model_veto_p)
                 ):
                     return self._decide(Decision.HUMAN, f"turn-gap after {self._talk_ms}ms")
             elif not self._heard_anything and f.t_ms + FRAME_MS >= self.p.max_silence_ms:
@@ -128,6 +143,12 @@ class DialbackAmd:
             ):
                 # Still talking at the end of the analysis, after a long turn.
                 return self._decide(Decision.MACHINE, f"talking at {self.p.max_ms}ms")
+            if (
+                self._turn_started
+                and f.machine_p is not None
+                and f.machine_p >= self.p.model_final_p
+            ):
+                return self._decide(Decision.MACHINE, f"model p={f.machine_p:.2f} at the end")
             return self._decide(Decision.NOTSURE, "undecided")
         return None
 

@@ -30,6 +30,9 @@ class FrameFeatures:
     energy: float
     speech: bool
     peaks: tuple[tuple[float, float], ...] = ()
+    # The adapter's learned score, P(machine) from everything heard so far
+    # (``adapters/amd/model.py``); None where no model runs (the timing rules decide).
+    machine_p: float | None = None
 
     @property
     def t_ms(self) -> int:
