@@ -154,4 +154,4 @@ class GruScorer:
 
 
 def _sigmoid(x: Floats) -> Floats:
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0)))  # type: ignore[no-any-return]
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0)))

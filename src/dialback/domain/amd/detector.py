@@ -15,6 +15,12 @@ people who greet at length, and on people who pick up silently):
   is NOTSURE -- the flow treats it as a person: hanging up on a human is the
   worse error (FACTS: a human wrongly hung up on counts as an abandoned call).
 
+- Where the adapter runs the learned score (``FrameFeatures.machine_p``, what a
+  small network hears in the words and the background), it only ever moves a
+  decision towards MACHINE, and only when very sure: after ``model_min_talk_ms``
+  of one turn, by holding back a turn gap, or for talk still undecided at
+  ``max_ms``. It never decides on silence.
+
 Speech is judged against the line's own noise floor, so a TV or a street
 behind the person does not read as endless talk. Pure: standard library only.
 """
