@@ -72,9 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     corpus.add_argument("--count", type=int, default=200)
     corpus.add_argument(
         "--voices",
-        choices=("espeak", "other", "mixed"),
+        choices=("espeak", "other", "mixed", "piper"),
         default="espeak",
-        help="espeak-ng voices (the default), flite/festival ones (held-out), or mixed",
+        help="espeak-ng voices (the default), flite/festival ones (held-out), mixed, or "
+        "piper's neural English voice (needs the `piper` extra)",
     )
 
     from dialback.cli_users import add_parser as add_user_parser

@@ -5,6 +5,7 @@ Runs the real espeak-ng and sox (a 40-clip corpus takes about a second on 2 core
 
 from __future__ import annotations
 
+import random
 import shutil
 import wave
 from collections import Counter
@@ -15,6 +16,7 @@ import numpy.typing as npt
 import pytest
 import webrtcvad
 
+from dialback.bench.amd_channel import OTHER_VOICES, Voice
 from dialback.bench.amd_corpus import (
     SLICES,
     ClipLabel,
@@ -221,6 +223,21 @@ def test_other_voices_speak_each_language_deterministically(language: str) -> No
     assert 1.5 < speech_span_s(clips[0].pcm, label) <= 4.3
 
 
+def test_piper_speaks_english_deterministically_and_hands_other_languages_on() -> None:
+    """piper's neural voice (the `piper` extra, installed by scripts/setup.sh): its
+    sampling noise is off, so a seed gives the same bytes; it has no Russian or
+    Ukrainian, which the family speaks with the other voices."""
+    clips = [
+        render_clip(seed=SEED, index=5, kind="business_greeting", language="en", voices="piper")
+        for _ in range(2)
+    ]
+    assert np.array_equal(clips[0].pcm, clips[1].pcm)
+    assert "piper-joe" in clips[0].label.channel
+    assert 1.5 < speech_span_s(clips[0].pcm, clips[0].label) <= 4.3
+    rng = random.Random(3)
+    assert {Voice.draw(rng, "uk", "piper").name for _ in range(5)} <= set(OTHER_VOICES["uk"])
+
+
 def test_an_unknown_voice_family_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="voices must be one of espeak, other, mixed"):
+    with pytest.raises(ValueError, match="voices must be one of espeak, other, mixed, piper"):
         generate_corpus(tmp_path, seed=1, count=1, voices="robots")

