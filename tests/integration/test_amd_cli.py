@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from dialback.bench import audio
+from dialback.bench.amd_corpus import render_clip, write_pcm_wav
 from dialback.cli import main
 
 
@@ -29,8 +30,9 @@ def test_classify_reports_bad_files_and_goes_on(
     (tmp_path / "a-not-a-wav.wav").write_text("this is not audio")
     (tmp_path / "b-empty.wav").write_bytes(b"")
     _stereo_44k(tmp_path / "c-stereo-44k.wav")
-    hello = audio.concat(audio.silence(0.4), audio.voice_like(0.6, seed=3), audio.silence(4.0))
-    audio.write_wav(tmp_path / "d-hello.wav", hello)
+    # a person's "hello" from the corpus generator (espeak-ng over a telephone line)
+    hello = render_clip(seed=5, index=1, kind="hello", language="en")
+    write_pcm_wav(tmp_path / "d-hello.wav", hello.pcm)
     (tmp_path / "notes.txt").write_text("ignored: not a .wav")
 
     assert main(["amd", "classify", str(tmp_path), "--jsonl"]) == 0

@@ -21,18 +21,36 @@ from dialback.domain.amd.detector import AmdParams, DialbackAmd
 from dialback.domain.amd.frames import Decision, FrameFeatures
 
 
-def _weights(hidden: int = 4, seed: int = 0) -> GruWeights:
+def _weights(hidden: int = 4, seed: int = 0, conv: int = 0, kernel: int = 3) -> GruWeights:
     rng = np.random.default_rng(seed)
+    width = conv or INPUTS
     return GruWeights(
         mean=rng.normal(size=INPUTS),
         std=rng.uniform(0.5, 2.0, size=INPUTS),
-        w_ih=rng.normal(scale=0.3, size=(3 * hidden, INPUTS)),
+        w_ih=rng.normal(scale=0.3, size=(3 * hidden, width)),
         w_hh=rng.normal(scale=0.3, size=(3 * hidden, hidden)),
         b_ih=rng.normal(scale=0.1, size=3 * hidden),
         b_hh=rng.normal(scale=0.1, size=3 * hidden),
         w_out=rng.normal(size=hidden),
         b_out=0.2,
+        conv_w=rng.normal(scale=0.3, size=(conv, INPUTS, kernel)) if conv else None,
+        conv_b=rng.normal(scale=0.1, size=conv) if conv else None,
     )
+
+
+def _reference_conv(w: GruWeights, rows: list[np.ndarray]) -> list[np.ndarray]:
+    """PyTorch's Conv1d over the normalised rows, left-padded with K-1 zero rows, ReLU."""
+    assert w.conv_w is not None and w.conv_b is not None
+    k = w.kernel
+    x = [np.zeros(INPUTS)] * (k - 1) + [(row - w.mean) / w.std for row in rows]
+    out = []
+    for t in range(len(rows)):
+        acc = w.conv_b.copy()
+        for c in range(len(w.conv_b)):
+            for j in range(k):  # tap j meets input row t + j of the padded sequence
+                acc[c] += float(w.conv_w[c, :, j] @ x[t + j])
+        out.append(np.maximum(acc, 0.0))
+    return out
 
 
 def _reference_gru(w: GruWeights, rows: list[np.ndarray]) -> list[float]:
@@ -41,8 +59,8 @@ def _reference_gru(w: GruWeights, rows: list[np.ndarray]) -> list[float]:
     out = []
     sig = lambda v: 1.0 / (1.0 + np.exp(-v))  # noqa: E731
     n_h = w.hidden
-    for row in rows:
-        x = (row - w.mean) / w.std
+    xs = _reference_conv(w, rows) if w.conv_w is not None else [(r - w.mean) / w.std for r in rows]
+    for x in xs:
         wir, wiz, win = np.split(w.w_ih, 3)
         whr, whz, whn = np.split(w.w_hh, 3)
         bir, biz, bin_ = np.split(w.b_ih, 3)
@@ -87,8 +105,9 @@ def test_level_over_floor_rises_when_talk_starts_over_a_quiet_line() -> None:
     assert talk[MEL_BANDS + 1] == pytest.approx(np.log10(2001 / 21), abs=1e-6)
 
 
-def test_streaming_scorer_computes_pytorchs_gru_equations() -> None:
-    w = _weights()
+@pytest.mark.parametrize("conv", [0, 5], ids=["gru", "conv+gru"])
+def test_streaming_scorer_computes_pytorchs_equations(conv: int) -> None:
+    w = _weights(conv=conv)
     rng = np.random.default_rng(2)
     powers = [rng.uniform(1e5, 1e10, size=257) for _ in range(30)]
     energies = [float(e) for e in rng.uniform(10, 3000, size=30)]
@@ -114,8 +133,14 @@ def test_weights_round_trip_through_npz(tmp_path: Path) -> None:
         b_out=np.array([w.b_out]),
     )
     back = GruWeights.load(path)
-    assert back.hidden == 3
+    assert back.hidden == 3 and back.conv_w is None and back.kernel == 1
     assert np.array_equal(back.w_hh, w.w_hh) and back.b_out == w.b_out
+    c = _weights(hidden=3, conv=4, kernel=5)
+    assert c.conv_w is not None and c.conv_b is not None
+    np.savez(path, **{k: np.asarray(v) for k, v in vars(c).items()})
+    back = GruWeights.load(path)
+    assert back.kernel == 5 and back.conv_b is not None
+    assert np.array_equal(back.conv_w, c.conv_w) and np.array_equal(back.conv_b, c.conv_b)
 
 
 def test_extractor_attaches_a_score_per_frame_only_when_a_model_runs() -> None:
@@ -134,7 +159,9 @@ def test_extractor_attaches_a_score_per_frame_only_when_a_model_runs() -> None:
 def test_shipped_weights_load_and_fit_the_inputs() -> None:
     w = shipped_weights()
     assert w is not None, "amd_model.npz ships with the package"
-    assert w.w_ih.shape == (3 * w.hidden, INPUTS)
+    assert w.conv_w is not None and w.conv_b is not None, "the shipped network has its conv"
+    assert w.conv_w.shape[1] == INPUTS and w.kernel > 1
+    assert w.w_ih.shape == (3 * w.hidden, w.conv_w.shape[0])
     assert w.mean.shape == w.std.shape == (INPUTS,)
 
 
@@ -160,41 +187,51 @@ def _verdict(frames: list[FrameFeatures], params: AmdParams | None = None) -> tu
     return v.decision, v.decided_at_ms
 
 
-def test_a_sure_model_calls_a_machine_once_the_turn_is_long_enough_not_before() -> None:
+def test_a_sure_model_decides_once_enough_speech_was_heard_not_before() -> None:
     p = AmdParams()
     decision, at = _verdict(_frames([(0.3, False, 0.5), (4.0, True, 0.999)]), p)
     assert decision == Decision.MACHINE
-    assert 300 + p.model_min_talk_ms <= at < 300 + p.model_min_talk_ms + 1000
-    # a sure model over a shorter turn is left to the timing rules: a person
-    # after a 2 s greeting and a pause
-    frames = _frames([(0.3, False, 0.5), (2.0, True, 0.999), (2.0, False, 0.5)])
-    assert _verdict(frames, p)[0] == Decision.HUMAN
-    # and so is a long turn the model is unsure of
-    frames = _frames([(0.3, False, 0.5), (4.0, True, 0.6), (2.0, False, 0.6)])
-    assert _verdict(frames, p)[0] == Decision.HUMAN
+    # model_min_talk_ms of speech is heard at 2/3 of the wall time (_frames' gaps)
+    assert 300 + p.model_min_talk_ms * 1.5 - 240 <= at <= 300 + p.model_min_talk_ms * 1.5 + 240
+    decision, at = _verdict(_frames([(0.3, False, 0.5), (4.0, True, 0.01)]), p)
+    assert decision == Decision.HUMAN
+    assert 300 + p.model_human_min_ms <= at <= 300 + p.model_human_min_ms * 1.5 + 240
+    # a model that is not sure leaves a long talker to the timing rules
+    frames = _frames([(0.3, False, 0.5), (6.0, True, 0.6)])
+    assert _verdict(frames, p)[0] == Decision.MACHINE  # talk > machine_talk_ms
 
 
-def test_a_sure_model_holds_back_a_turn_gap_until_the_recording_goes_on() -> None:
+def test_a_turn_gap_is_a_persons_only_while_the_model_leans_that_way() -> None:
     # a greeting with a 1.5 s pause in it: timing alone calls the pause a turn gap
-    pattern: list[tuple[float, bool, float | None]] = [
-        (0.3, False, 0.5),
-        (2.0, True, 0.98),
-        (1.5, False, 0.98),
-        (4.0, True, 0.98),
-    ]
-    params = AmdParams(model_machine_p=1.1)  # only the veto acts
-    assert _verdict(_frames(pattern), params)[0] == Decision.MACHINE
-    timing_only: list[tuple[float, bool, float | None]] = [(s, sp, None) for s, sp, _ in pattern]
-    assert _verdict(_frames(timing_only), params)[0] == Decision.HUMAN
+    def pattern(p: float | None) -> list[tuple[float, bool, float | None]]:
+        return [(0.3, False, 0.5), (2.0, True, p), (1.5, False, p), (4.0, True, p)]
+
+    unsure = AmdParams(model_machine_p=1.1, model_human_p=-1.0)  # only the gates act
+    assert _verdict(_frames(pattern(0.5)), unsure)[0] == Decision.MACHINE
+    assert _verdict(_frames(pattern(0.05)), unsure)[0] == Decision.HUMAN
+    assert _verdict(_frames(pattern(None)), unsure)[0] == Decision.HUMAN  # timing only
 
 
-def test_a_model_never_hangs_up_on_silence() -> None:
+def test_long_talk_the_model_calls_a_person_is_not_hung_up_on() -> None:
+    # a person talking over a TV for 6 s: timing alone says machine
+    talk = [(0.3, False, None), (6.0, True, None), (2.0, False, None)]
+    assert _verdict(_frames(talk))[0] == Decision.MACHINE
+    person = [(s, sp, 0.1 if sp else 0.5) for s, sp, _ in talk]
+    params = AmdParams(model_human_p=-1.0)  # not the sure-human rule: the gate
+    assert _verdict(_frames(person), params)[0] != Decision.MACHINE
+
+
+def test_a_model_never_decides_on_silence() -> None:
     assert _verdict(_frames([(8.0, False, 0.999)]))[0] == Decision.NOTSURE
+    assert _verdict(_frames([(8.0, False, 0.001)]))[0] == Decision.NOTSURE
 
 
-def test_at_the_end_of_the_analysis_only_a_very_sure_model_calls_a_machine() -> None:
-    held = [(0.3, False, 0.5), (2.0, True, 0.995), (6.0, False, 0.995)]
-    decision, at = _verdict(_frames(held))  # type: ignore[arg-type]
-    assert (decision, at) == (Decision.MACHINE, AmdParams().max_ms)
-    unsure = [(0.3, False, 0.5), (2.0, True, 0.98), (6.0, False, 0.98)]
-    assert _verdict(_frames(unsure))[0] == Decision.NOTSURE  # type: ignore[arg-type]
+def test_at_the_end_the_model_settles_what_was_said() -> None:
+    params = AmdParams(model_machine_p=1.1, model_human_p=-1.0, model_veto_p=-1.0)
+    held = [(0.3, False, 0.5), (2.0, True, 0.95), (6.0, False, 0.95)]
+    assert _verdict(_frames(held), params) == (Decision.MACHINE, params.max_ms)  # type: ignore[arg-type]
+    unsure = [(0.3, False, 0.5), (2.0, True, 0.6), (6.0, False, 0.6)]
+    assert _verdict(_frames(unsure), params) == (Decision.HUMAN, params.max_ms)  # type: ignore[arg-type]
+    # a clip that ends first (a hang-up) is settled the same way
+    short = [(0.3, False, 0.5), (2.0, True, 0.95), (0.5, False, 0.95)]
+    assert _verdict(_frames(short), params)[0] == Decision.MACHINE  # type: ignore[arg-type]

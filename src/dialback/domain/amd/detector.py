@@ -15,11 +15,17 @@ people who greet at length, and on people who pick up silently):
   is NOTSURE -- the flow treats it as a person: hanging up on a human is the
   worse error (FACTS: a human wrongly hung up on counts as an abandoned call).
 
-- Where the adapter runs the learned score (``FrameFeatures.machine_p``, what a
-  small network hears in the words and the background), it only ever moves a
-  decision towards MACHINE, and only when very sure: after ``model_min_talk_ms``
-  of one turn, by holding back a turn gap, or for talk still undecided at
-  ``max_ms``. It never decides on silence.
+- Where the adapter runs the learned score (``FrameFeatures.machine_p``: what a
+  small network hears in the words, the voice and the background), the score
+  leads and the timing rules become its fallback. Once ``model_min_talk_ms`` of
+  speech was heard, a score of ``model_machine_p`` or more is MACHINE; after a
+  short word, one of ``model_human_p`` or less is HUMAN. In between, a turn gap is
+  a person's only while the score leans that way (under ``model_veto_p``; under
+  ``model_patient_p`` once the silence lasts ``model_patient_gap_ms``, so a voice
+  unlike any it was trained on still gets an answer), long talk is a
+  machine's only while it does not (``model_talk_gate_p``), and what is still
+  open at ``max_ms`` or at the end of the audio is settled by ``model_final_p``.
+  The score never decides on silence: nothing heard is still NOTSURE.
 
 Speech is judged against the line's own noise floor, so a TV or a street
 behind the person does not read as endless talk. Pure: standard library only.
@@ -57,13 +63,21 @@ class AmdParams:
     # (measured with webrtcvad on noise): ignore it.
     ignore_first_ms: int = 100
     # The learned score (FrameFeatures.machine_p, adapters/amd/model.py), where the
-    # adapter runs the model: MACHINE once it is this sure after this much talk ...
-    model_machine_p: float = 0.995
-    model_min_talk_ms: int = 3000
-    # ... and a turn gap is not yet a person's while it is this sure of a machine.
-    model_veto_p: float = 0.97
-    # ... and at the end of the analysis, undecided talk it is this sure of is a machine.
-    model_final_p: float = 0.99
+    # adapter runs the model (tuned on mixed seeds 43 and 44, see README):
+    # once this much speech was heard it decides when it is sure either way ...
+    model_min_talk_ms: int = 600
+    model_machine_p: float = 0.98
+    model_human_min_ms: int = 300
+    model_human_p: float = 0.02
+    # ... a turn gap is a person's only while it leans that way ...
+    model_veto_p: float = 0.1
+    # ... or, after a longer gap, while it is no surer of a machine than this ...
+    model_patient_gap_ms: int = 1500
+    model_patient_p: float = 0.5
+    # ... long talk is a machine's only while it does not say "person" ...
+    model_talk_gate_p: float = 0.3
+    # ... and at the end of the analysis (or of the audio) it settles what was said.
+    model_final_p: float = 0.9
 
 
 class DialbackAmd:
@@ -83,10 +97,13 @@ class DialbackAmd:
         self._turn_started = False
         self._heard_anything = False
         self._last_t = 0
+        self._speech_ms = 0  # all speech heard so far
+        self._last_p: float | None = None
 
     def push(self, f: FrameFeatures) -> Verdict | None:
         """Consume one frame; returns the verdict the first time one is reached."""
         self._last_t = f.t_ms + FRAME_MS
+        self._last_p = f.machine_p
         if self._beep is not None and self.beep_at_ms is None:
             self.beep_at_ms = self._beep.push(f)
             if self.beep_at_ms is not None and self.verdict is not None:
@@ -99,6 +116,10 @@ class DialbackAmd:
         if self._sit.push(f):
             return self._decide(Decision.MACHINE, "special information tone")
         active = self._active(f) and f.t_ms >= self.p.ignore_first_ms
+        if f.machine_p is not None:
+            sure = self._model_sure(f.machine_p)
+            if sure is not None:
+                return sure
         if active:
             self._run += 1
             if self._run * FRAME_MS >= self.p.min_word_ms:
@@ -110,14 +131,15 @@ class DialbackAmd:
                     self._talk_ms += FRAME_MS + self._silence_run * FRAME_MS
                 self._heard_anything = True
                 self._silence_run = 0
-            if self._turn_started and self._talk_ms > self.p.machine_talk_ms:
-                return self._decide(Decision.MACHINE, f"talk>{self.p.machine_talk_ms}ms")
+                # the word's first frames count once it is a word
+                just_a_word = self._run * FRAME_MS - FRAME_MS < self.p.min_word_ms
+                self._speech_ms += self._run * FRAME_MS if just_a_word else FRAME_MS
             if (
-                f.machine_p is not None
-                and self._talk_ms >= self.p.model_min_talk_ms
-                and f.machine_p >= self.p.model_machine_p
+                self._turn_started
+                and self._talk_ms > self.p.machine_talk_ms
+                and (f.machine_p is None or f.machine_p >= self.p.model_talk_gate_p)
             ):
-                return self._decide(Decision.MACHINE, f"model p={f.machine_p:.2f}")
+                return self._decide(Decision.MACHINE, f"talk>{self.p.machine_talk_ms}ms")
         else:
             if self._run * FRAME_MS < self.p.min_word_ms:
                 self._silence_run += self._run  # a click inside a silence
@@ -136,7 +158,14 @@ class DialbackAmd:
                     silence_ms >= needed
                     and self._talk_ms <= self.p.human_max_talk_ms
                     and not tone_pending  # a beep being confirmed ends a greeting
-                    and (f.machine_p is None or f.machine_p < self.p.model_veto_p)
+                    and (
+                        f.machine_p is None
+                        or f.machine_p < self.p.model_veto_p
+                        or (
+                            silence_ms >= self.p.model_patient_gap_ms
+                            and f.machine_p < self.p.model_patient_p
+                        )
+                    )
                 ):
                     return self._decide(Decision.HUMAN, f"turn-gap after {self._talk_ms}ms")
             elif not self._heard_anything and f.t_ms + FRAME_MS >= self.p.max_silence_ms:
@@ -155,7 +184,17 @@ class DialbackAmd:
                 and f.machine_p >= self.p.model_final_p
             ):
                 return self._decide(Decision.MACHINE, f"model p={f.machine_p:.2f} at the end")
+            if self._turn_started and f.machine_p is not None:
+                return self._decide(Decision.HUMAN, f"model p={f.machine_p:.2f} at the end")
             return self._decide(Decision.NOTSURE, "undecided")
+        return None
+
+    def _model_sure(self, p: float) -> Verdict | None:
+        """The learned score decides alone once it is sure and speech was heard."""
+        if self._speech_ms >= self.p.model_min_talk_ms and p >= self.p.model_machine_p:
+            return self._decide(Decision.MACHINE, f"model p={p:.2f}")
+        if self._speech_ms >= self.p.model_human_min_ms and p <= self.p.model_human_p:
+            return self._decide(Decision.HUMAN, f"model p={p:.2f}")
         return None
 
     def finish(self) -> Verdict:
@@ -169,7 +208,12 @@ class DialbackAmd:
                 return self._decide(Decision.MACHINE, "beep")
         if self.verdict is not None:
             return self.verdict
-        if self._turn_started and self._talk_ms <= self.p.human_max_talk_ms:
+        if self._turn_started and self._last_p is not None:
+            if self._last_p >= self.p.model_final_p:
+                decision, reason = Decision.MACHINE, f"ended, model p={self._last_p:.2f}"
+            else:
+                decision, reason = Decision.HUMAN, f"ended, model p={self._last_p:.2f}"
+        elif self._turn_started and self._talk_ms <= self.p.human_max_talk_ms:
             decision, reason = Decision.HUMAN, "ended after a short turn"
         else:
             decision, reason = Decision.NOTSURE, "ended undecided"
