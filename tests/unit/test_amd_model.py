@@ -219,6 +219,11 @@ def test_long_talk_the_model_calls_a_person_is_not_hung_up_on() -> None:
     person = [(s, sp, 0.1 if sp else 0.5) for s, sp, _ in talk]
     params = AmdParams(model_human_p=-1.0)  # not the sure-human rule: the gate
     assert _verdict(_frames(person), params)[0] != Decision.MACHINE
+    # ... nor when still talking at the end of the analysis (timing alone: MACHINE)
+    endless = [(0.3, False, None), (9.0, True, None)]
+    assert _verdict(_frames(endless))[0] == Decision.MACHINE
+    endless_person = [(s, sp, 0.1 if sp else 0.5) for s, sp, _ in endless]
+    assert _verdict(_frames(endless_person), params) == (Decision.HUMAN, params.max_ms)
 
 
 def test_a_model_never_decides_on_silence() -> None:

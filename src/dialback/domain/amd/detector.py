@@ -74,7 +74,8 @@ class AmdParams:
     # ... or, after a longer gap, while it is no surer of a machine than this ...
     model_patient_gap_ms: int = 1500
     model_patient_p: float = 0.5
-    # ... long talk is a machine's only while it does not say "person" ...
+    # ... long talk (over machine_talk_ms, or still going at max_ms) is a machine's
+    # only while it does not say "person" ...
     model_talk_gate_p: float = 0.3
     # ... and at the end of the analysis (or of the audio) it settles what was said.
     model_final_p: float = 0.9
@@ -175,6 +176,7 @@ class DialbackAmd:
                 self._turn_started
                 and self._silence_run == 0
                 and self._talk_ms >= self.p.cap_talk_ms
+                and (f.machine_p is None or f.machine_p >= self.p.model_talk_gate_p)
             ):
                 # Still talking at the end of the analysis, after a long turn.
                 return self._decide(Decision.MACHINE, f"talking at {self.p.max_ms}ms")
