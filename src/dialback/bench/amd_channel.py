@@ -104,6 +104,7 @@ OTHER_VOICES = {
 # pitch shift of up to +-3 semitones).
 PIPER_VOICES = {"en": ("piper:joe",), "ru": OTHER_VOICES["ru"], "uk": OTHER_VOICES["uk"]}
 VOICE_FAMILIES = ("espeak", "other", "mixed", "piper")
+_LISTED_FAMILIES = {"other": OTHER_VOICES, "piper": PIPER_VOICES}
 
 
 @dataclass(frozen=True)
@@ -122,8 +123,8 @@ class Voice:
             raise ValueError(f"voice family must be one of {VOICE_FAMILIES}, not {family!r}")
         if family == "mixed":
             family = rng.choice(("espeak", "other"))
-        if family in ("other", "piper"):
-            name = rng.choice((OTHER_VOICES if family == "other" else PIPER_VOICES)[language])
+        if family in _LISTED_FAMILIES:
+            name = rng.choice(_LISTED_FAMILIES[family][language])
             return cls(name, rng.randint(130, 190), rng.randint(30, 70), language)
         base = rng.choice(LANGUAGE_VOICES[language])
         name = f"{base}+{rng.choice(VARIANTS)}"

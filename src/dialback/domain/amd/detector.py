@@ -180,14 +180,8 @@ class DialbackAmd:
             ):
                 # Still talking at the end of the analysis, after a long turn.
                 return self._decide(Decision.MACHINE, f"talking at {self.p.max_ms}ms")
-            if (
-                self._turn_started
-                and f.machine_p is not None
-                and f.machine_p >= self.p.model_final_p
-            ):
-                return self._decide(Decision.MACHINE, f"model p={f.machine_p:.2f} at the end")
             if self._turn_started and f.machine_p is not None:
-                return self._decide(Decision.HUMAN, f"model p={f.machine_p:.2f} at the end")
+                return self._settle(f.machine_p, "at the end")
             return self._decide(Decision.NOTSURE, "undecided")
         return None
 
@@ -198,6 +192,11 @@ class DialbackAmd:
         if self._speech_ms >= self.p.model_human_min_ms and p <= self.p.model_human_p:
             return self._decide(Decision.HUMAN, f"model p={p:.2f}")
         return None
+
+    def _settle(self, p: float, when: str) -> Verdict:
+        """What is still open after a turn, at max_ms or when the audio ends."""
+        decision = Decision.MACHINE if p >= self.p.model_final_p else Decision.HUMAN
+        return self._decide(decision, f"model p={p:.2f} {when}")
 
     def finish(self) -> Verdict:
         """The verdict at the end of the audio (a short clip, a hang-up)."""
@@ -211,16 +210,10 @@ class DialbackAmd:
         if self.verdict is not None:
             return self.verdict
         if self._turn_started and self._last_p is not None:
-            if self._last_p >= self.p.model_final_p:
-                decision, reason = Decision.MACHINE, f"ended, model p={self._last_p:.2f}"
-            else:
-                decision, reason = Decision.HUMAN, f"ended, model p={self._last_p:.2f}"
-        elif self._turn_started and self._talk_ms <= self.p.human_max_talk_ms:
-            decision, reason = Decision.HUMAN, "ended after a short turn"
-        else:
-            decision, reason = Decision.NOTSURE, "ended undecided"
-        self.verdict = Verdict(decision, self._last_t, reason, self.beep_at_ms)
-        return self.verdict
+            return self._settle(self._last_p, "when the audio ended")
+        if self._turn_started and self._talk_ms <= self.p.human_max_talk_ms:
+            return self._decide(Decision.HUMAN, "ended after a short turn")
+        return self._decide(Decision.NOTSURE, "ended undecided")
 
     def _active(self, f: FrameFeatures) -> bool:
         # Noise floor: the 10th percentile of the last 3 s of frame energies --
