@@ -149,6 +149,47 @@ def test_a_codec_smeared_skirt_next_to_the_tone_is_still_a_beep() -> None:
     assert detect_frames(seq[:10] + smeared + quiet_frames(20, start=18)) == 10 * FRAME_MS
 
 
+def test_a_gsm_smeared_beep_with_a_fading_last_frame_is_still_a_beep() -> None:
+    # Measured through GSM (a 1770 Hz beep): the skirt 55 Hz away holds up to 0.24 in
+    # some frames, and the fading last frame 0.13 -- neither is a second tone.
+    skirts = (0.09, 0.14, 0.04, 0.24, 0.12, 0.2, 0.08)
+    beep = [
+        FrameFeatures(
+            index=10 + i, energy=800.0, speech=False, peaks=((1770.0, 0.8), (1825.0, share))
+        )
+        for i, share in enumerate(skirts)
+    ]
+    fading = FrameFeatures(
+        index=17, energy=190.0, speech=False, peaks=((1775.0, 0.8), (1730.0, 0.13))
+    )
+    seq = quiet_frames(10, start=0) + beep + [fading] + quiet_frames(20, start=18)
+    assert detect_frames(seq) == 10 * FRAME_MS
+
+
+def test_faint_noise_peaks_far_from_a_beep_are_not_a_voice() -> None:
+    # A 624 Hz beep over 14 dB white noise: the second peak is noise, -24 dB, landing
+    # anywhere -- 2899 Hz is 14:3 of the tone, which a voice's harmonics could be too.
+    beep = [
+        FrameFeatures(
+            index=10 + i, energy=1900.0, speech=False, peaks=((624.0, 0.95), (2899.0, 0.004))
+        )
+        for i in range(8)
+    ]
+    seq = quiet_frames(10, start=0) + beep + quiet_frames(20, start=18)
+    assert detect_frames(seq) == 10 * FRAME_MS
+
+
+def test_a_strong_partial_at_seven_thirds_still_means_a_voice() -> None:
+    # 600 and 1400 Hz: the 3rd and 7th harmonics of a 200 Hz voice, the 7th at -17 dB
+    voice = [
+        FrameFeatures(
+            index=10 + i, energy=2000.0, speech=True, peaks=((600.0, 0.93), (1400.0, 0.02))
+        )
+        for i in range(10)
+    ]
+    assert detect_frames(quiet_frames(10, start=0) + voice + quiet_frames(20, start=20)) is None
+
+
 def test_gliding_frequency_is_not_a_beep() -> None:
     chirp = [
         FrameFeatures(

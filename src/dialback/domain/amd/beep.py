@@ -62,6 +62,13 @@ class BeepParams:
     # more of a run's frames: a voice's harmonics, not a beep (see _partials).
     fraction_tolerance: float = 0.015
     partial_share: float = 0.002
+    # Beyond an octave (7:3, 14:3 ...) a partial must be stronger (-22 dB): at a
+    # 1.5 % tolerance the n/3 grid covers over a third of all ratios above 4, and the
+    # line's noise puts a -24 dB peak somewhere beside any tone -- a clean beep over
+    # 11-14 dB white or pink noise read as "a voice". (Dropping wide ratios altogether
+    # let voices through: two false beeps on the tuning corpora, one a person's.)
+    partial_max_ratio: float = 2.0
+    wide_partial_share: float = 0.006
     # A tonal frame (for "was there another tone just before/after?"): a clean frame,
     # or any frame whose top peak holds this much (a note with harmonics).
     tonal_share: float = 0.8
@@ -80,10 +87,11 @@ class BeepParams:
     # A short low beep glued to the last word is the price (see the module note).
     vowel_max_hz: float = 1000.0
     vowel_max_frames: int = 15
-    # Codecs (GSM) smear a pure tone: a weak second peak this close (within 6 %) is
-    # the tone's own skirt, not a second tone (ringback's 480 Hz next to its 440 Hz
-    # holds ~0.3).
-    skirt_share: float = 0.1
+    # Codecs (GSM) smear a pure tone: a second peak this close (within 6 %) and no
+    # stronger than this is the tone's own skirt, not a second tone. Measured through
+    # GSM: up to 0.24 beside a 1770 Hz beep, and 0.13 in a beep's last, fading frame.
+    # Ringback's 480 Hz next to its 440 Hz (9 % away, outside the distance) holds ~0.3.
+    skirt_share: float = 0.25
     skirt_distance: float = 0.06
     min_frames: int = 4  # 80 ms
     sequence_gap_frames: int = 4  # another tone within 80 ms: a tone sequence, not a beep
@@ -241,6 +249,8 @@ class BeepDetector:
             return False
         (hz, _), (hz2, _) = f.peaks[0], f.peaks[1]
         ratio = max(hz, hz2) / min(hz, hz2)
+        if ratio >= self.p.partial_max_ratio and f.peaks[1][1] < self.p.wide_partial_share:
+            return False
         for m in (2, 3):
             n = round(ratio * m)
             if n > m and n % m and abs(ratio - n / m) <= self.p.fraction_tolerance * ratio:
