@@ -167,11 +167,11 @@ def test_a_gsm_smeared_beep_with_a_fading_last_frame_is_still_a_beep() -> None:
 
 
 def test_faint_noise_peaks_far_from_a_beep_are_not_a_voice() -> None:
-    # A 624 Hz beep over 14 dB white noise: the second peak is noise, -24 dB, landing
+    # A 624 Hz beep over 14 dB white noise: the second peak is noise, -26 dB, landing
     # anywhere -- 2899 Hz is 14:3 of the tone, which a voice's harmonics could be too.
     beep = [
         FrameFeatures(
-            index=10 + i, energy=1900.0, speech=False, peaks=((624.0, 0.95), (2899.0, 0.004))
+            index=10 + i, energy=1900.0, speech=False, peaks=((624.0, 0.95), (2899.0, 0.0025))
         )
         for i in range(8)
     ]
@@ -188,6 +188,20 @@ def test_a_strong_partial_at_seven_thirds_still_means_a_voice() -> None:
         for i in range(10)
     ]
     assert detect_frames(quiet_frames(10, start=0) + voice + quiet_frames(20, start=20)) is None
+
+
+def test_a_run_that_starts_with_a_harmonic_frame_is_a_vowel_not_a_beep() -> None:
+    # A held synthetic vowel: two frames with their 2nd harmonic, then one harmonic
+    # alone for six frames -- out of a pause, as a beep would be.
+    onset = [
+        FrameFeatures(
+            index=10 + i, energy=2000.0, speech=True, peaks=((465.0, 0.82), (930.0, 0.06))
+        )
+        for i in range(2)
+    ]
+    held = tone_frames(6, 465.0, start=12)
+    seq = quiet_frames(10, start=0) + onset + held + quiet_frames(20, start=18)
+    assert detect_frames(seq) is None
 
 
 def test_gliding_frequency_is_not_a_beep() -> None:

@@ -62,13 +62,14 @@ class BeepParams:
     # more of a run's frames: a voice's harmonics, not a beep (see _partials).
     fraction_tolerance: float = 0.015
     partial_share: float = 0.002
-    # Beyond an octave (7:3, 14:3 ...) a partial must be stronger (-22 dB): at a
-    # 1.5 % tolerance the n/3 grid covers over a third of all ratios above 4, and the
-    # line's noise puts a -24 dB peak somewhere beside any tone -- a clean beep over
-    # 11-14 dB white or pink noise read as "a voice". (Dropping wide ratios altogether
-    # let voices through: two false beeps on the tuning corpora, one a person's.)
+    # Beyond an octave (7:3, 14:3 ...) a partial must be a little stronger (-25 dB):
+    # at a 1.5 % tolerance the n/3 grid covers over a third of all ratios above 4,
+    # and the line's noise puts a peak of that level somewhere beside any tone -- a
+    # clean beep over 11-14 dB of noise read as "a voice". (Measured over 7400 clips,
+    # espeak training corpora and the eval corpora: -22 dB found 5 more beeps but
+    # let 4 voices through, one a person's; ignoring wide ratios let through more.)
     partial_max_ratio: float = 2.0
-    wide_partial_share: float = 0.006
+    wide_partial_share: float = 0.003
     # A tonal frame (for "was there another tone just before/after?"): a clean frame,
     # or any frame whose top peak holds this much (a note with harmonics).
     tonal_share: float = 0.8
@@ -95,6 +96,11 @@ class BeepParams:
     skirt_distance: float = 0.06
     min_frames: int = 4  # 80 ms
     sequence_gap_frames: int = 4  # another tone within 80 ms: a tone sequence, not a beep
+    # A frame with a harmonic second peak (a note, a held vowel) anywhere in a run --
+    # not only after its clean frames -- means it is not a beep: a flite vowel began
+    # with two such frames, then held one pure harmonic for four (a false beep on a
+    # person over a TV, which hangs up on them).
+    harmonic_taints_run: bool = True
     confirm_frames: int = 22  # 440 ms: longer than any SIT segment, confirm without waiting
 
 
@@ -109,7 +115,7 @@ class BeepDetector:
         self._start = 0  # t_ms of its first frame
         self._frames = 0  # its tonal frames
         self._clean = 0  # ... of which clean
-        self._tainted = False  # a tonal but not clean frame after a clean one (a note)
+        self._tainted = False  # a note's frame in the run (see harmonic_taints_run)
         self._hz = 0.0  # its mean frequency; 0 once the sequence gap has passed
         self._after_tone = False  # it started right after another tone
         self._in_sequence = False  # ... and is a tone itself: never a beep
@@ -140,14 +146,15 @@ class BeepDetector:
             self._partial_frames += self._partials(f)
             if clean:
                 self._clean += 1
-            elif self._clean:
+            elif self._clean or (self.p.harmonic_taints_run and self._harmonic_frame(f)):
                 self._tainted = True
         else:
             # A new tone. It follows a tone when the run just before it (within the
             # sequence gap, possibly through stray tonal frames) was one.
             self._after_tone = self._hz > 0.0 and (self._frames >= p.min_frames or self._after_tone)
             self._start, self._frames, self._hz = f.t_ms, 1, hz
-            self._clean, self._tainted, self._in_sequence = int(clean), False, False
+            self._clean, self._in_sequence = int(clean), False
+            self._tainted = not clean and self.p.harmonic_taints_run and self._harmonic_frame(f)
             self._run_energy = [f.energy]
             self._partial_frames = int(self._partials(f))
             # the frames before this one's onset frame (the newest is this frame)
@@ -229,6 +236,12 @@ class BeepDetector:
         if clean or share >= p.tonal_share:
             return hz, clean
         return None
+
+    def _harmonic_frame(self, f: FrameFeatures) -> bool:
+        """A frame whose second peak is a harmonic of its first: a note or a vowel."""
+        if len(f.peaks) < 2 or f.peaks[1][1] < self.p.harmonic_share:
+            return False
+        return self._harmonic(f.peaks[0][0], f.peaks[1][0])
 
     def _harmonic(self, hz: float, hz2: float) -> bool:
         """Is the second peak at an integer multiple (or fraction) of the first, as
