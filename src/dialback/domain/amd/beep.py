@@ -96,11 +96,6 @@ class BeepParams:
     skirt_distance: float = 0.06
     min_frames: int = 4  # 80 ms
     sequence_gap_frames: int = 4  # another tone within 80 ms: a tone sequence, not a beep
-    # A frame with a harmonic second peak (a note, a held vowel) anywhere in a run --
-    # not only after its clean frames -- means it is not a beep: a flite vowel began
-    # with two such frames, then held one pure harmonic for four (a false beep on a
-    # person over a TV, which hangs up on them).
-    harmonic_taints_run: bool = True
     confirm_frames: int = 22  # 440 ms: longer than any SIT segment, confirm without waiting
 
 
@@ -115,7 +110,10 @@ class BeepDetector:
         self._start = 0  # t_ms of its first frame
         self._frames = 0  # its tonal frames
         self._clean = 0  # ... of which clean
-        self._tainted = False  # a note's frame in the run (see harmonic_taints_run)
+        # A note's frame anywhere in the run (a harmonic second peak) -- not only after
+        # its clean frames -- or a tonal, unclean frame after them: not a beep. (A flite
+        # vowel opened with two harmonic frames, then held one harmonic for four.)
+        self._tainted = False
         self._hz = 0.0  # its mean frequency; 0 once the sequence gap has passed
         self._after_tone = False  # it started right after another tone
         self._in_sequence = False  # ... and is a tone itself: never a beep
@@ -135,7 +133,7 @@ class BeepDetector:
         tone = self._classify(f)
         if tone is None:
             return self._no_tone()
-        hz, clean = tone
+        hz, clean, note = tone
         p = self.p
         if self._hz and self._same(hz, self._hz):
             # the run goes on (across a dropout shorter than the sequence gap,
@@ -146,15 +144,14 @@ class BeepDetector:
             self._partial_frames += self._partials(f)
             if clean:
                 self._clean += 1
-            elif self._clean or (self.p.harmonic_taints_run and self._harmonic_frame(f)):
+            elif self._clean or note:
                 self._tainted = True
         else:
             # A new tone. It follows a tone when the run just before it (within the
             # sequence gap, possibly through stray tonal frames) was one.
             self._after_tone = self._hz > 0.0 and (self._frames >= p.min_frames or self._after_tone)
             self._start, self._frames, self._hz = f.t_ms, 1, hz
-            self._clean, self._in_sequence = int(clean), False
-            self._tainted = not clean and self.p.harmonic_taints_run and self._harmonic_frame(f)
+            self._clean, self._tainted, self._in_sequence = int(clean), note, False
             self._run_energy = [f.energy]
             self._partial_frames = int(self._partials(f))
             # the frames before this one's onset frame (the newest is this frame)
@@ -219,29 +216,24 @@ class BeepDetector:
     def _same(self, a: float, b: float) -> bool:
         return abs(a - b) <= self.p.freq_tolerance * b
 
-    def _classify(self, f: FrameFeatures) -> tuple[float, bool] | None:
-        """(frequency, clean) of a tonal frame -- at any frequency: a note below the
-        beep band still makes the next one part of a melody -- else None."""
+    def _classify(self, f: FrameFeatures) -> tuple[float, bool, bool] | None:
+        """(frequency, clean, note) of a tonal frame -- at any frequency: a note below
+        the beep band still makes the next one part of a melody -- else None. ``note``:
+        its second peak is a harmonic of the first (a note's or a vowel's frame)."""
         p = self.p
         if f.energy < p.min_energy or not f.peaks:
             return None
         hz, share = f.peaks[0]
         clean = share >= p.min_share
+        note = False
         if clean and len(f.peaks) > 1:
             hz2, share2 = f.peaks[1]
             skirt = share2 <= p.skirt_share and abs(hz2 - hz) <= p.skirt_distance * hz
-            clean = (share2 <= p.max_second_share or skirt) and not (
-                share2 >= p.harmonic_share and self._harmonic(hz, hz2)
-            )
+            note = share2 >= p.harmonic_share and self._harmonic(hz, hz2)
+            clean = (share2 <= p.max_second_share or skirt) and not note
         if clean or share >= p.tonal_share:
-            return hz, clean
+            return hz, clean, note
         return None
-
-    def _harmonic_frame(self, f: FrameFeatures) -> bool:
-        """A frame whose second peak is a harmonic of its first: a note or a vowel."""
-        if len(f.peaks) < 2 or f.peaks[1][1] < self.p.harmonic_share:
-            return False
-        return self._harmonic(f.peaks[0][0], f.peaks[1][0])
 
     def _harmonic(self, hz: float, hz2: float) -> bool:
         """Is the second peak at an integer multiple (or fraction) of the first, as
