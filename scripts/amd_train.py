@@ -77,10 +77,6 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--kernel", type=int, default=5, help="conv width in frames")
     ap.add_argument("--eq-db", type=float, default=3.0, help="random EQ per clip (augmentation)")
     ap.add_argument("--band-mask", type=int, default=3, help="mask up to this many mel bands")
-    ap.add_argument(
-        "--early-weight", type=float, default=1.0, help="weight of frames before --early-ms"
-    )
-    ap.add_argument("--early-ms", type=int, default=3000)
     args = ap.parse_args(argv)
 
     import torch  # training only
@@ -95,10 +91,6 @@ def main(argv: list[str]) -> int:
     std = x[valid].std(axis=0) + 1e-3
     xt = torch.tensor((x - mean) / std, dtype=torch.float32)
     yt = torch.tensor(y)
-    # The detector decides in the first seconds: weigh them up (the later frames,
-    # where the answer is plain, would otherwise outnumber them 2:1).
-    frame_weight = torch.ones(MAX_FRAMES)
-    frame_weight[: args.early_ms // 20] = args.early_weight
 
     net = _Net(torch, args.conv, args.kernel, args.hidden, args.dropout)
     opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=args.weight_decay)
@@ -119,7 +111,7 @@ def main(argv: list[str]) -> int:
             logits = net(batch)
             target = yt[idx]
             mask = (target >= 0).float()
-            weight = mask * torch.where(target > 0.5, args.machine_weight, 1.0) * frame_weight
+            weight = mask * torch.where(target > 0.5, args.machine_weight, 1.0)
             loss_all = torch.nn.functional.binary_cross_entropy_with_logits(
                 logits, target.clamp(min=0.0), reduction="none"
             )

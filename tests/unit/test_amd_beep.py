@@ -43,6 +43,20 @@ def quiet_frames(n: int, *, start: int) -> list[FrameFeatures]:
     return [FrameFeatures(index=start + i, energy=20.0, speech=False) for i in range(n)]
 
 
+def peak_frames(
+    n: int,
+    peaks: tuple[tuple[float, float], ...],
+    *,
+    start: int,
+    energy: float = 2000.0,
+    speech: bool = False,
+) -> list[FrameFeatures]:
+    """``n`` frames with the same spectral peaks."""
+    return [
+        FrameFeatures(index=start + i, energy=energy, speech=speech, peaks=peaks) for i in range(n)
+    ]
+
+
 def detect_frames(seq: Sequence[FrameFeatures]) -> int | None:
     detector = BeepDetector()
     found = [r for r in (detector.push(f) for f in seq) if r is not None]
@@ -128,12 +142,7 @@ def test_a_high_or_long_tone_glued_to_speech_is_still_a_beep(hz: float, frames: 
 def test_second_peaks_at_three_halves_mean_a_voice_not_a_beep() -> None:
     # 400 and 600 Hz: the 2nd and 3rd harmonics of a 200 Hz voice whose fundamental
     # the telephone band removed
-    voice = [
-        FrameFeatures(
-            index=10 + i, energy=2000.0, speech=True, peaks=((400.0, 0.95), (600.0, 0.01))
-        )
-        for i in range(10)
-    ]
+    voice = peak_frames(10, ((400.0, 0.95), (600.0, 0.01)), start=10, speech=True)
     assert detect_frames(quiet_frames(10, start=0) + voice + quiet_frames(20, start=20)) is None
 
 
@@ -169,36 +178,21 @@ def test_a_gsm_smeared_beep_with_a_fading_last_frame_is_still_a_beep() -> None:
 def test_faint_noise_peaks_far_from_a_beep_are_not_a_voice() -> None:
     # A 624 Hz beep over 14 dB white noise: the second peak is noise, -26 dB, landing
     # anywhere -- 2899 Hz is 14:3 of the tone, which a voice's harmonics could be too.
-    beep = [
-        FrameFeatures(
-            index=10 + i, energy=1900.0, speech=False, peaks=((624.0, 0.95), (2899.0, 0.0025))
-        )
-        for i in range(8)
-    ]
+    beep = peak_frames(8, ((624.0, 0.95), (2899.0, 0.0025)), start=10, energy=1900.0)
     seq = quiet_frames(10, start=0) + beep + quiet_frames(20, start=18)
     assert detect_frames(seq) == 10 * FRAME_MS
 
 
 def test_a_strong_partial_at_seven_thirds_still_means_a_voice() -> None:
     # 600 and 1400 Hz: the 3rd and 7th harmonics of a 200 Hz voice, the 7th at -17 dB
-    voice = [
-        FrameFeatures(
-            index=10 + i, energy=2000.0, speech=True, peaks=((600.0, 0.93), (1400.0, 0.02))
-        )
-        for i in range(10)
-    ]
+    voice = peak_frames(10, ((600.0, 0.93), (1400.0, 0.02)), start=10, speech=True)
     assert detect_frames(quiet_frames(10, start=0) + voice + quiet_frames(20, start=20)) is None
 
 
 def test_a_run_that_starts_with_a_harmonic_frame_is_a_vowel_not_a_beep() -> None:
     # A held synthetic vowel: two frames with their 2nd harmonic, then one harmonic
     # alone for six frames -- out of a pause, as a beep would be.
-    onset = [
-        FrameFeatures(
-            index=10 + i, energy=2000.0, speech=True, peaks=((465.0, 0.82), (930.0, 0.06))
-        )
-        for i in range(2)
-    ]
+    onset = peak_frames(2, ((465.0, 0.82), (930.0, 0.06)), start=10, speech=True)
     held = tone_frames(6, 465.0, start=12)
     seq = quiet_frames(10, start=0) + onset + held + quiet_frames(20, start=18)
     assert detect_frames(seq) is None
