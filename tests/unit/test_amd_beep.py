@@ -110,6 +110,39 @@ def test_harmonic_second_peak_makes_a_note_not_a_beep() -> None:
     assert detect_frames(note) is None
 
 
+def test_a_beep_whose_noise_peaks_land_on_a_harmonic_now_and_then_is_still_a_beep() -> None:
+    # A 595 Hz beep over 10 dB white noise: each frame's second peak is the noise's,
+    # -21 to -24 dB, somewhere new each time; twice in ten frames it lands near 5x.
+    beep: list[FrameFeatures] = []
+    for i, second in enumerate((2881.6, 2243.2, 2098.1, 2912.2, 1501.5, 2635.9) * 2):
+        beep += peak_frames(1, ((595.0, 0.9), (second, 0.009)), start=10 + i, energy=1100.0)
+    seq = quiet_frames(10, start=0) + beep[:10] + quiet_frames(20, start=20)
+    assert detect_frames(seq) == 10 * FRAME_MS
+
+
+def test_one_weak_harmonic_right_on_the_multiple_makes_a_vowel_not_a_beep() -> None:
+    # A held vowel (out of a pause, 1 kHz: no lead-in test) whose 2nd harmonic shows
+    # once at -20 dB, at 2.00x: where a harmonic is, not where noise happens to land.
+    vowel = tone_frames(3, 1000.0, start=10)
+    vowel += peak_frames(1, ((1000.0, 0.95), (2001.0, 0.01)), start=13)
+    vowel += tone_frames(6, 1000.0, start=14)
+    assert detect_frames(quiet_frames(10, start=0) + vowel + quiet_frames(20, start=20)) is None
+
+
+def test_a_weak_harmonic_that_holds_makes_a_note_not_a_beep() -> None:
+    # A flute-like note: its octave only -20 dB, but in every frame.
+    note = peak_frames(12, ((523.0, 0.95), (1046.0, 0.01)), start=10)
+    assert detect_frames(quiet_frames(10, start=0) + note + quiet_frames(20, start=22)) is None
+
+
+def test_a_weak_harmonic_in_half_the_frames_makes_a_note_not_a_beep() -> None:
+    frames = [
+        peak_frames(1, ((523.0, 0.95), ((1046.0 if i % 2 else 1500.0), 0.01)), start=10 + i)[0]
+        for i in range(12)
+    ]
+    assert detect_frames(quiet_frames(10, start=0) + frames + quiet_frames(20, start=22)) is None
+
+
 def loud_frames(n: int, *, start: int, energy: float = 1500.0) -> list[FrameFeatures]:
     """Speech: loud, no dominant peak."""
     return [

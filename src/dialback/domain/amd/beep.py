@@ -58,6 +58,17 @@ class BeepParams:
     max_second_share: float = 0.05
     harmonic_share: float = 0.008  # a second peak this strong (-21 dB) at n*f or f/n ...
     harmonic_tolerance: float = 0.03  # ... within 3 %: a musical note
+    # A weak harmonic (under -17 dB) marks a note at once only where it sits right on
+    # the multiple, as a note's or a voice's does (measured within 0.03: 4.99, 2.00,
+    # 2.03 ...); off it by more (still within the 3 % tolerance), it marks a note only
+    # where half or more of the run's frames carry one -- the line's noise puts a peak
+    # of -21 to -24 dB somewhere new in every frame at 10-12 dB SNR, and near 5x the
+    # tolerance covers 0.3 of all ratios. Over 8000 clips (14 espeak training corpora,
+    # six evaluation and two tuning corpora): beeps found 1767 -> 1776 of 1814, false
+    # beeps 17 -> 20 of 6186, all three on machines; 0.015 found 2 more beeps but gave
+    # a person's vowel over a TV a beep.
+    weak_harmonic_share: float = 0.02
+    exact_harmonic: float = 0.03
     # Second peaks at 3:2, 4:3, 5:3 ... (within 1.5 %, at least -27 dB) in half or
     # more of a run's frames: a voice's harmonics, not a beep (see _partials).
     fraction_tolerance: float = 0.015
@@ -123,6 +134,7 @@ class BeepDetector:
         self._run_energy: list[float] = []  # the current run's energies
         self._lead_in = 0.0  # median energy just before the current run
         self._partial_frames = 0  # frames of the current run with a voice's partials
+        self._weak_notes = 0  # frames of the current run with a weak harmonic
 
     def push(self, f: FrameFeatures) -> int | None:
         if self.beep_at_ms is not None:
@@ -133,7 +145,7 @@ class BeepDetector:
         tone = self._classify(f)
         if tone is None:
             return self._no_tone()
-        hz, clean, note = tone
+        hz, clean, note, weak = tone
         p = self.p
         if self._hz and self._same(hz, self._hz):
             # the run goes on (across a dropout shorter than the sequence gap,
@@ -142,6 +154,7 @@ class BeepDetector:
             self._hz += (hz - self._hz) / self._frames
             self._run_energy.append(f.energy)
             self._partial_frames += self._partials(f)
+            self._weak_notes += weak
             if clean:
                 self._clean += 1
             elif self._clean or note:
@@ -152,6 +165,7 @@ class BeepDetector:
             self._after_tone = self._hz > 0.0 and (self._frames >= p.min_frames or self._after_tone)
             self._start, self._frames, self._hz = f.t_ms, 1, hz
             self._clean, self._tainted, self._in_sequence = int(clean), note, False
+            self._weak_notes = int(weak)
             self._run_energy = [f.energy]
             self._partial_frames = int(self._partials(f))
             # the frames before this one's onset frame (the newest is this frame)
@@ -162,7 +176,9 @@ class BeepDetector:
             # Two different tones back to back: SIT or a melody, neither is a beep.
             self._in_sequence = True
             self._pending = None
-        if self._pending == self._start and (self._tainted or self._voice_like()):
+        if self._pending == self._start and (
+            self._tainted or self._voice_like() or self._note_like()
+        ):
             # it grew harmonics (a note) or a voice's partials: not a beep
             self._tainted = True
             self._pending = None
@@ -171,6 +187,7 @@ class BeepDetector:
             and not self._tainted
             and self._out_of_pause()
             and not self._voice_like()
+            and not self._note_like()
             and not self._in_sequence
             and p.min_hz <= self._hz <= p.max_hz
         )
@@ -216,23 +233,26 @@ class BeepDetector:
     def _same(self, a: float, b: float) -> bool:
         return abs(a - b) <= self.p.freq_tolerance * b
 
-    def _classify(self, f: FrameFeatures) -> tuple[float, bool, bool] | None:
-        """(frequency, clean, note) of a tonal frame -- at any frequency: a note below
-        the beep band still makes the next one part of a melody -- else None. ``note``:
-        its second peak is a harmonic of the first (a note's or a vowel's frame)."""
+    def _classify(self, f: FrameFeatures) -> tuple[float, bool, bool, bool] | None:
+        """(frequency, clean, note, weak) of a tonal frame -- at any frequency: a note
+        below the beep band still makes the next one part of a melody -- else None.
+        ``note``: its second peak is a harmonic of the first (a note's or a vowel's
+        frame); ``weak``: a weak one, which may be the line's noise (the run decides)."""
         p = self.p
         if f.energy < p.min_energy or not f.peaks:
             return None
         hz, share = f.peaks[0]
         clean = share >= p.min_share
-        note = False
+        note = weak = False
         if clean and len(f.peaks) > 1:
             hz2, share2 = f.peaks[1]
             skirt = share2 <= p.skirt_share and abs(hz2 - hz) <= p.skirt_distance * hz
-            note = share2 >= p.harmonic_share and self._harmonic(hz, hz2)
+            harmonic = share2 >= p.harmonic_share and self._harmonic(hz, hz2)
+            weak = harmonic and share2 < p.weak_harmonic_share and not self._exact(hz, hz2)
+            note = harmonic and not weak
             clean = (share2 <= p.max_second_share or skirt) and not note
         if clean or share >= p.tonal_share:
-            return hz, clean, note
+            return hz, clean, note, weak
         return None
 
     def _harmonic(self, hz: float, hz2: float) -> bool:
@@ -242,9 +262,18 @@ class BeepDetector:
         n = round(ratio)
         return n >= 2 and abs(ratio - n) <= self.p.harmonic_tolerance * n
 
+    def _exact(self, hz: float, hz2: float) -> bool:
+        """Is the second peak right on an integer multiple of the first (or a fraction)?"""
+        ratio = max(hz, hz2) / min(hz, hz2)
+        return abs(ratio - round(ratio)) <= self.p.exact_harmonic
+
     def _voice_like(self) -> bool:
         """Half or more of the run's frames carry a voice's partials."""
         return 2 * self._partial_frames >= self._frames
+
+    def _note_like(self) -> bool:
+        """Half or more of the run's frames (two at least) carry a weak harmonic."""
+        return self._weak_notes >= 2 and 2 * self._weak_notes >= self._frames
 
     def _partials(self, f: FrameFeatures) -> bool:
         """Is the second peak at a small fraction of the first (3:2, 4:3, 5:3 ...)?
