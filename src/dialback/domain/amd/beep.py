@@ -247,24 +247,23 @@ class BeepDetector:
         if clean and len(f.peaks) > 1:
             hz2, share2 = f.peaks[1]
             skirt = share2 <= p.skirt_share and abs(hz2 - hz) <= p.skirt_distance * hz
-            harmonic = share2 >= p.harmonic_share and self._harmonic(hz, hz2)
-            weak = harmonic and share2 < p.weak_harmonic_share and not self._exact(hz, hz2)
+            ratio = _ratio(hz, hz2)
+            harmonic = share2 >= p.harmonic_share and self._harmonic(ratio)
+            weak = harmonic and share2 < p.weak_harmonic_share and not self._exact(ratio)
             note = harmonic and not weak
             clean = (share2 <= p.max_second_share or skirt) and not note
         if clean or share >= p.tonal_share:
             return hz, clean, note, weak
         return None
 
-    def _harmonic(self, hz: float, hz2: float) -> bool:
-        """Is the second peak at an integer multiple (or fraction) of the first, as
-        a note's partials are? Small fractions (3:2 ...) are `_partials`, per run."""
-        ratio = max(hz, hz2) / min(hz, hz2)
+    def _harmonic(self, ratio: float) -> bool:
+        """Is the two peaks' ratio (the higher over the lower) near an integer, as a
+        note's partials are? Small fractions (3:2 ...) are `_partials`, per run."""
         n = round(ratio)
         return n >= 2 and abs(ratio - n) <= self.p.harmonic_tolerance * n
 
-    def _exact(self, hz: float, hz2: float) -> bool:
-        """Is the second peak right on an integer multiple of the first (or a fraction)?"""
-        ratio = max(hz, hz2) / min(hz, hz2)
+    def _exact(self, ratio: float) -> bool:
+        """Is the two peaks' ratio right on an integer, where a real harmonic sits?"""
         return abs(ratio - round(ratio)) <= self.p.exact_harmonic
 
     def _voice_like(self) -> bool:
@@ -281,8 +280,7 @@ class BeepDetector:
         (flite's steady vowels hold one such harmonic at 0.9 of the energy)."""
         if len(f.peaks) < 2 or f.peaks[1][1] < self.p.partial_share:
             return False
-        (hz, _), (hz2, _) = f.peaks[0], f.peaks[1]
-        ratio = max(hz, hz2) / min(hz, hz2)
+        ratio = _ratio(f.peaks[0][0], f.peaks[1][0])
         if ratio >= self.p.partial_max_ratio and f.peaks[1][1] < self.p.wide_partial_share:
             return False
         for m in (2, 3):
@@ -290,6 +288,11 @@ class BeepDetector:
             if n > m and n % m and abs(ratio - n / m) <= self.p.fraction_tolerance * ratio:
                 return True
         return False
+
+
+def _ratio(hz: float, hz2: float) -> float:
+    """The higher of two frequencies over the lower (>= 1)."""
+    return max(hz, hz2) / min(hz, hz2)
 
 
 def _median(values: list[float]) -> float:
