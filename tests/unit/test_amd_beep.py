@@ -121,7 +121,7 @@ def test_a_beep_whose_noise_peaks_land_on_a_harmonic_now_and_then_is_still_a_bee
 
 
 def test_one_weak_harmonic_right_on_the_multiple_makes_a_vowel_not_a_beep() -> None:
-    # A held vowel (out of a pause, 1 kHz: no lead-in test) whose 2nd harmonic shows
+    # A held 1 kHz vowel, out of a pause as a beep would be, whose 2nd harmonic shows
     # once at -20 dB, at 2.00x: where a harmonic is, not where noise happens to land.
     vowel = tone_frames(3, 1000.0, start=10)
     vowel += peak_frames(1, ((1000.0, 0.95), (2001.0, 0.01)), start=13)
