@@ -77,6 +77,13 @@ def main(argv: list[str] | None = None) -> int:
         help="espeak-ng voices (the default), flite/festival ones (held-out), mixed, or "
         "piper's neural English voice (needs the `piper` extra)",
     )
+    corpus.add_argument(
+        "--phrases",
+        choices=("train", "wide", "heldout"),
+        default="train",
+        help="phrase bank: the fixed sentences (the default), sentences composed from "
+        "parts, or held-out sentences no network learnt from",
+    )
 
     from dialback.cli_users import add_parser as add_user_parser
 

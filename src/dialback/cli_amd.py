@@ -83,7 +83,9 @@ def _corpus(args: argparse.Namespace) -> int:
 
     if args.count < 1:
         raise ValueError("--count must be at least 1")
-    labels = generate_corpus(args.out, seed=args.seed, count=args.count, voices=args.voices)
+    labels = generate_corpus(
+        args.out, seed=args.seed, count=args.count, voices=args.voices, phrases=args.phrases
+    )
     machines = sum(1 for c in labels if c.label == "MACHINE")
     print(f"{len(labels)} clips ({machines} machines) and labels.csv written to {args.out}")
     return 0

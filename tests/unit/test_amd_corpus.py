@@ -241,3 +241,24 @@ def test_piper_speaks_english_deterministically_and_hands_other_languages_on() -
 def test_an_unknown_voice_family_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="voices must be one of espeak, other, mixed, piper"):
         generate_corpus(tmp_path, seed=1, count=1, voices="robots")
+
+
+def test_a_phrase_bank_changes_the_words_not_the_scene() -> None:
+    """`--phrases heldout` says other words in the same kind of call: the same seed
+    gives the same bytes again, other audio than the training bank's, and a label
+    of the same kind with the speech starting where the scene puts it."""
+    train = render_clip(seed=SEED, index=3, kind="voicemail_beep", language="ru")
+    held = [
+        render_clip(seed=SEED, index=3, kind="voicemail_beep", language="ru", phrases="heldout")
+        for _ in range(2)
+    ]
+    assert np.array_equal(held[0].pcm, held[1].pcm)
+    assert not np.array_equal(held[0].pcm[: len(train.pcm)], train.pcm[: len(held[0].pcm)])
+    assert held[0].label.kind == train.label.kind == "voicemail_beep"
+    assert held[0].label.speech_start_ms == train.label.speech_start_ms  # same lead-in
+    assert held[0].label.beep_ms is not None
+
+
+def test_an_unknown_phrase_bank_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="phrases must be one of train, wide, heldout"):
+        generate_corpus(tmp_path, seed=1, count=1, phrases="poems")

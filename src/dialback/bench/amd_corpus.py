@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dialback.bench import amd_channel as ch
-from dialback.bench.amd_corpus_text import SLICES, Label, Scene, phrase
+from dialback.bench.amd_corpus_text import PHRASE_BANKS, SLICES, Label, Scene, phrase
 
 __all__ = [
     "SLICES",
@@ -90,12 +90,15 @@ def render_clip(
     language: str,
     ringback: bool | None = None,
     voices: str = "espeak",
+    phrases: str = "train",
 ) -> Clip:
     """One clip of slice `kind`, MIN_SECONDS-MAX_SECONDS long; `ringback` forces late
     ringback before the answer on or off (None: in about RINGBACK_SHARE of clips, when
     it fits in MAX_SECONDS; forced on, a long clip may run past MAX_SECONDS). `voices`
     is the voice family (`amd_channel.VOICE_FAMILIES`): espeak-ng's, or flite and
-    festival ones for a held-out check on voices a detector was not tuned on."""
+    festival ones for a held-out check on voices a detector was not tuned on.
+    `phrases` is the phrase bank (`amd_corpus_text.PHRASE_BANKS`): "heldout" says
+    other words than every training corpus, for a check on unheard wording."""
 
     def stream(purpose: str) -> random.Random:
         return random.Random(f"{seed}|{index}|{kind}|{language}|{purpose}")
@@ -104,7 +107,7 @@ def render_clip(
     rng = stream("scene")
     level = ch.FULL * ch.db(rng.uniform(-28, -18))  # the random gain of phone and line
     voice = ch.Voice.draw(rng, language, voices)
-    scene = Scene(rng, language, level, voice, voices)
+    scene = Scene(rng, language, level, voice, voices, phrases)
     if ":" in voice.name:  # a flite or festival voice: say which
         scene.notes.append(voice.name.replace(":", "-"))
     spec.build(scene)
@@ -133,7 +136,7 @@ def render_clip(
         stop = total if end is None else min(total, shift + end)
         begin = shift + start
         mix[begin:stop] += _bed(
-            bed_kind, stop - begin, extra, language, level * ch.db(rel_db), voices
+            bed_kind, stop - begin, extra, language, level * ch.db(rel_db), voices, phrases
         )
 
     channel = ch.Channel.draw(stream("channel"))
@@ -153,7 +156,7 @@ def render_clip(
 
 
 def _bed(
-    kind: str, n: int, rng: random.Random, language: str, rms: float, voices: str
+    kind: str, n: int, rng: random.Random, language: str, rms: float, voices: str, bank: str
 ) -> ch.Signal:
     seconds = n / ch.RATE
     if kind == "music":
@@ -161,7 +164,8 @@ def _bed(
     if kind == "street":
         return ch.street_bed(seconds, rng, rms)[:n]
     # television: a presenter over a music bed, in the room behind the person
-    talk = ch.synthesize(phrase("chatter", language, rng), ch.Voice.draw(rng, language, voices))
+    text = phrase("chatter", language, rng, bank)
+    talk = ch.synthesize(text, ch.Voice.draw(rng, language, voices))
     repeats = np.tile(np.concatenate([talk, ch.silence(0.4)]), n // (len(talk) + 3200) + 1)
     return repeats[:n] * rms + ch.music_bed(seconds, rng, rms * ch.db(-8))[:n]
 
@@ -202,6 +206,7 @@ def generate_corpus(
     languages: Sequence[str] = ("en", "ru", "uk"),
     workers: int = 2,
     voices: str = "espeak",
+    phrases: str = "train",
 ) -> list[ClipLabel]:
     """Write `count` clips and labels.csv into `out`; the same seed and count give
     byte-identical files. `workers` threads run espeak-ng and sox in parallel."""
@@ -212,12 +217,16 @@ def generate_corpus(
         raise ValueError(f"languages must be a non-empty subset of {sorted(ch.LANGUAGE_VOICES)}")
     if voices not in ch.VOICE_FAMILIES:
         raise ValueError(f"voices must be one of {', '.join(ch.VOICE_FAMILIES)}, not {voices!r}")
+    if phrases not in PHRASE_BANKS:
+        raise ValueError(f"phrases must be one of {', '.join(PHRASE_BANKS)}, not {phrases!r}")
     out.mkdir(parents=True, exist_ok=True)
     plan = schedule(seed, count, languages)
 
     def one(i: int) -> ClipLabel:
         kind, language = plan[i]
-        clip = render_clip(seed=seed, index=i + 1, kind=kind, language=language, voices=voices)
+        clip = render_clip(
+            seed=seed, index=i + 1, kind=kind, language=language, voices=voices, phrases=phrases
+        )
         write_pcm_wav(out / clip.label.file, clip.pcm)
         return clip.label
 

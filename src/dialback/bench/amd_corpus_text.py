@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from dialback.bench import amd_channel as ch
+from dialback.bench import amd_phrases_heldout as heldout
+from dialback.bench import amd_phrases_wide as wide
 
 Label = Literal["HUMAN", "MACHINE"]
 
@@ -181,12 +183,35 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def phrase(kind: str, language: str, rng: random.Random) -> str:
-    """One phrase of `kind` in `language`, with a name and a company filled in."""
-    template = rng.choice(PHRASES[kind][language])
-    return template.format(
-        name=rng.choice(NAMES[language]), company=rng.choice(COMPANIES[language])
-    )
+def _pick(
+    phrases: dict[str, dict[str, tuple[str, ...]]],
+    names: dict[str, tuple[str, ...]],
+    companies: dict[str, tuple[str, ...]],
+) -> Callable[[str, str, random.Random], str]:
+    def pick(kind: str, language: str, rng: random.Random) -> str:
+        template = rng.choice(phrases[kind][language])
+        return template.format(
+            name=rng.choice(names[language]), company=rng.choice(companies[language])
+        )
+
+    return pick
+
+
+# Where a corpus's words come from. "train": the sentences above, which every corpus
+# up to seed 73 says; "wide": sentences composed from parts (amd_phrases_wide), so a
+# network learns how a call sounds rather than the sentences; "heldout": other
+# sentences for every kind (amd_phrases_heldout), never used to train or tune.
+PHRASE_BANKS: dict[str, Callable[[str, str, random.Random], str]] = {
+    "train": _pick(PHRASES, NAMES, COMPANIES),
+    "wide": wide.compose,
+    "heldout": _pick(heldout.PHRASES, heldout.NAMES, heldout.COMPANIES),
+}
+
+
+def phrase(kind: str, language: str, rng: random.Random, bank: str = "train") -> str:
+    """One phrase of `kind` in `language` from phrase bank `bank` (PHRASE_BANKS),
+    with a name and a company filled in."""
+    return PHRASE_BANKS[bank](kind, language, rng)
 
 
 # --- scenes ---
@@ -202,6 +227,7 @@ class Scene:
     level: float  # active RMS of the answering party's speech, 16-bit scale
     voice: ch.Voice
     family: str = "espeak"  # where voices come from, see amd_channel.VOICE_FAMILIES
+    bank: str = "train"  # which phrase bank the words come from, see PHRASE_BANKS
     pos: int = 0
     parts: list[tuple[int, ch.Signal]] = field(default_factory=list)
     beds: list[tuple[int, int | None, str, float]] = field(default_factory=list)
@@ -227,7 +253,7 @@ class Scene:
             voice = self.voice
         else:
             voice = ch.Voice.draw(self.rng, language, self.family)
-        text = phrase(kind, language, self.rng)
+        text = phrase(kind, language, self.rng, self.bank)
         x = ch.synthesize(text, voice)
         seconds = len(x) / ch.RATE
         if seconds > max_s or seconds < min_s:
