@@ -62,3 +62,22 @@ def test_classify_with_the_asterisk_engine_and_a_missing_folder(
     assert line["decision"] == "MACHINE" and line["decided_at_ms"] == 2500
     assert main(["amd", "classify", str(tmp_path / "nope")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_corpus_with_the_held_out_phrase_bank(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`dialback amd corpus --phrases heldout`: the same scenes, other words."""
+    args = ["amd", "corpus", "--seed", "5", "--count", "13"]
+    assert main([*args, str(tmp_path / "train")]) == 0
+    assert main([*args, "--phrases", "heldout", str(tmp_path / "held")]) == 0
+    assert "13 clips" in capsys.readouterr().out
+    train_labels = (tmp_path / "train" / "labels.csv").read_text().splitlines()
+    held_labels = (tmp_path / "held" / "labels.csv").read_text().splitlines()
+    kinds = [line.split(",")[2] for line in train_labels[1:]]
+    assert kinds == [line.split(",")[2] for line in held_labels[1:]]  # same schedule
+    differ = [
+        (tmp_path / "train" / f).read_bytes() != (tmp_path / "held" / f).read_bytes()
+        for f in sorted(p.name for p in (tmp_path / "held").glob("*.wav"))
+    ]
+    assert len(differ) == 13 and all(differ)
