@@ -197,8 +197,8 @@ def _pick(
     return pick
 
 
-# Where a corpus's words come from. "train": the sentences above, which every corpus
-# up to seed 73 says; "wide": sentences composed from parts (amd_phrases_wide), so a
+# Where a corpus's words come from. "train": the sentences above, which the corpora
+# up to seed 83 say; "wide": sentences composed from parts (amd_phrases_wide), so a
 # network learns how a call sounds rather than the sentences; "heldout": other
 # sentences for every kind (amd_phrases_heldout), never used to train or tune.
 PHRASE_BANKS: dict[str, Callable[[str, str, random.Random], str]] = {
