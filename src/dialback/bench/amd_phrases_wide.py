@@ -12,6 +12,7 @@ bank's sentences, which stay unheard.
 from __future__ import annotations
 
 import random
+import re
 
 Slots = tuple[tuple[str, ...], ...]
 
@@ -566,7 +567,6 @@ GRAMMAR: dict[str, dict[str, Slots]] = {
 def compose(kind: str, language: str, rng: random.Random) -> str:
     """One sentence of `kind`: a choice per slot, names and companies filled in."""
     words = [rng.choice(slot) for slot in GRAMMAR[kind][language]]
-    text = " ".join(w for w in words if w).replace(" ?", "?").replace(" .", ".").replace(" ,", ",")
-    text = text.replace(" !", "!")
+    text = re.sub(r" ([?.,!])", r"\1", " ".join(w for w in words if w))  # "Hello ?" -> "Hello?"
     text = text.format(name=rng.choice(NAMES[language]), company=rng.choice(COMPANIES[language]))
     return text[:1].upper() + text[1:]
