@@ -237,6 +237,11 @@ def test_at_the_end_the_model_settles_what_was_said() -> None:
     assert _verdict(_frames(held), params) == (Decision.MACHINE, params.max_ms)  # type: ignore[arg-type]
     unsure = [(0.3, False, 0.5), (2.0, True, 0.6), (6.0, False, 0.6)]
     assert _verdict(_frames(unsure), params) == (Decision.HUMAN, params.max_ms)  # type: ignore[arg-type]
-    # a clip that ends first (a hang-up) is settled the same way
+    # a clip that ends first (the far end hung up: nobody left to hang up on) is
+    # settled at the even odds: 0.6 is a person at max_ms but a machine here
     short = [(0.3, False, 0.5), (2.0, True, 0.95), (0.5, False, 0.95)]
     assert _verdict(_frames(short), params)[0] == Decision.MACHINE  # type: ignore[arg-type]
+    hung_up = [(0.3, False, 0.5), (2.0, True, 0.6), (0.5, False, 0.6)]
+    assert _verdict(_frames(hung_up), params)[0] == Decision.MACHINE  # type: ignore[arg-type]
+    hung_up_person = [(0.3, False, 0.5), (2.0, True, 0.4), (0.5, False, 0.4)]
+    assert _verdict(_frames(hung_up_person), params)[0] == Decision.HUMAN  # type: ignore[arg-type]

@@ -24,7 +24,8 @@ people who greet at length, and on people who pick up silently):
   ``model_patient_p`` once the silence lasts ``model_patient_gap_ms``, so a voice
   unlike any it was trained on still gets an answer), long talk is a
   machine's only while it does not (``model_talk_gate_p``), and what is still
-  open at ``max_ms`` or at the end of the audio is settled by ``model_final_p``.
+  open at ``max_ms`` is settled by ``model_final_p``, and at the end of the audio
+  (the far end hung up) by the even odds of ``model_end_p``.
   The score never decides on silence: nothing heard is still NOTSURE.
 
 Speech is judged against the line's own noise floor, so a TV or a street
@@ -77,8 +78,12 @@ class AmdParams:
     # ... long talk (over machine_talk_ms, or still going at max_ms) is a machine's
     # only while it does not say "person" ...
     model_talk_gate_p: float = 0.3
-    # ... and at the end of the analysis (or of the audio) it settles what was said.
+    # ... and at the end of the analysis it settles what was said.
     model_final_p: float = 0.9
+    # When the far end has hung up, nobody is left to be hung up on: the even odds.
+    # (A carrier announcement ends the call within a second or two of its last word,
+    # before the turn gap that would decide it; measured in the README.)
+    model_end_p: float = 0.5
 
 
 class DialbackAmd:
@@ -181,7 +186,7 @@ class DialbackAmd:
                 # Still talking at the end of the analysis, after a long turn.
                 return self._decide(Decision.MACHINE, f"talking at {self.p.max_ms}ms")
             if self._turn_started and f.machine_p is not None:
-                return self._settle(f.machine_p, "at the end")
+                return self._settle(f.machine_p, "at the end", self.p.model_final_p)
             return self._decide(Decision.NOTSURE, "undecided")
         return None
 
@@ -193,9 +198,9 @@ class DialbackAmd:
             return self._decide(Decision.HUMAN, f"model p={p:.2f}")
         return None
 
-    def _settle(self, p: float, when: str) -> Verdict:
+    def _settle(self, p: float, when: str, threshold: float) -> Verdict:
         """What is still open after a turn, at max_ms or when the audio ends."""
-        decision = Decision.MACHINE if p >= self.p.model_final_p else Decision.HUMAN
+        decision = Decision.MACHINE if p >= threshold else Decision.HUMAN
         return self._decide(decision, f"model p={p:.2f} {when}")
 
     def finish(self) -> Verdict:
@@ -210,7 +215,7 @@ class DialbackAmd:
         if self.verdict is not None:
             return self.verdict
         if self._turn_started and self._last_p is not None:
-            return self._settle(self._last_p, "when the audio ended")
+            return self._settle(self._last_p, "when the audio ended", self.p.model_end_p)
         if self._turn_started and self._talk_ms <= self.p.human_max_talk_ms:
             return self._decide(Decision.HUMAN, "ended after a short turn")
         return self._decide(Decision.NOTSURE, "ended undecided")
