@@ -79,10 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     corpus.add_argument(
         "--phrases",
-        choices=("train", "wide", "heldout"),
+        choices=("train", "wide", "rich", "heldout"),
         default="train",
         help="phrase bank: the fixed sentences (the default), sentences composed from "
-        "parts, or held-out sentences no network learnt from",
+        "parts, the same with more sentence shapes, or held-out sentences no network "
+        "learnt from",
     )
 
     from dialback.cli_users import add_parser as add_user_parser

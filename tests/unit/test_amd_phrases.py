@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from dialback.bench import amd_phrases_forms as forms
 from dialback.bench import amd_phrases_heldout as heldout
 from dialback.bench import amd_phrases_wide as wide
 from dialback.bench.amd_corpus_text import PHRASES, SLICES, phrase
@@ -20,17 +21,26 @@ def _normal(text: str) -> str:
     return re.sub(r"[^\w{}]+", " ", text.lower()).strip()
 
 
+def _templates(slots: wide.Slots) -> set[str]:
+    return {_normal(" ".join(w for w in words if w)) for words in itertools.product(*slots)}
+
+
 def _wide_templates(kind: str, language: str) -> set[str]:
     """Every sentence the grammar can say, before names are filled in."""
-    slots = wide.GRAMMAR[kind][language]
-    return {_normal(" ".join(w for w in words if w)) for words in itertools.product(*slots)}
+    return _templates(wide.GRAMMAR[kind][language])
+
+
+def _rich_templates(kind: str, language: str) -> set[str]:
+    """... and every sentence the rich bank's further shapes can say."""
+    shapes = forms.FORMS.get(kind, {}).get(language, ())
+    return _wide_templates(kind, language).union(*(_templates(s) for s in shapes))
 
 
 @pytest.mark.parametrize("kind", sorted(PHRASES))
 def test_every_bank_speaks_every_kind_in_every_language(kind: str) -> None:
     rng = random.Random(1)
     for language in LANGUAGES:
-        for bank in ("train", "wide", "heldout"):
+        for bank in ("train", "wide", "rich", "heldout"):
             text = phrase(kind, language, rng, bank)
             assert text and "{" not in text, (bank, kind, language, text)
 
@@ -42,7 +52,7 @@ def test_the_held_out_bank_shares_no_sentence_with_the_training_banks() -> None:
             unheard = {_normal(t) for t in heldout.PHRASES[kind][language]}
             unheard = {t for t in unheard if len(t.split()) >= 3}
             assert not unheard & {_normal(t) for t in PHRASES[kind][language]}, kind
-            assert not unheard & _wide_templates(kind, language), kind
+            assert not unheard & _rich_templates(kind, language), kind
     assert not set(heldout.NAMES["en"]) & set(wide.NAMES["en"])
 
 
@@ -61,3 +71,23 @@ def test_the_wide_bank_has_hundreds_of_sentences_for_every_long_kind() -> None:
 def test_slices_only_ask_for_kinds_every_bank_has() -> None:
     assert set(SLICES)  # the scenes draw from PHRASES' kinds ...
     assert set(wide.GRAMMAR) == set(PHRASES) == set(heldout.PHRASES)  # ... in every bank
+
+
+def test_the_rich_bank_adds_shapes_to_the_wide_grammar_and_keeps_its_sentences() -> None:
+    """Screeners that ask instead of introducing themselves, desks that answer with a
+    department or a name: new sentences, and the wide grammar's still among them."""
+    assert set(forms.FORMS) <= set(wide.GRAMMAR)
+    for kind in ("screening", "business", "carrier", "voicemail"):
+        for language in LANGUAGES:
+            added = _rich_templates(kind, language) - _wide_templates(kind, language)
+            assert len(added) >= 20, (kind, language)
+    rng = random.Random(5)
+    drawn = {_normal(phrase("screening", "en", rng, "rich")) for _ in range(300)}
+    wide_en = _wide_templates("screening", "en")
+    names = "|".join(n.lower() for n in wide.NAMES["en"])
+
+    def template(text: str) -> str:
+        return re.sub(rf"\b({names})\b", "{name}", text)
+
+    from_wide = {t for t in drawn if template(t) in wide_en}
+    assert 0 < len(from_wide) < len(drawn)  # both the old shape and the new ones

@@ -566,7 +566,12 @@ GRAMMAR: dict[str, dict[str, Slots]] = {
 
 def compose(kind: str, language: str, rng: random.Random) -> str:
     """One sentence of `kind`: a choice per slot, names and companies filled in."""
-    words = [rng.choice(slot) for slot in GRAMMAR[kind][language]]
+    return fill(GRAMMAR[kind][language], language, rng)
+
+
+def fill(slots: Slots, language: str, rng: random.Random) -> str:
+    """A choice per slot, joined, names and companies filled in."""
+    words = [rng.choice(slot) for slot in slots]
     text = re.sub(r" ([?.,!])", r"\1", " ".join(w for w in words if w))  # "Hello ?" -> "Hello?"
     text = text.format(name=rng.choice(NAMES[language]), company=rng.choice(COMPANIES[language]))
     return text[:1].upper() + text[1:]
