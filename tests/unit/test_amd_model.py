@@ -154,6 +154,13 @@ def test_extractor_attaches_a_score_per_frame_only_when_a_model_runs() -> None:
     assert [(f.energy, f.speech, f.peaks) for f in scored] == [
         (f.energy, f.speech, f.peaks) for f in plain
     ]
+    # recording the input rows too (training) neither changes the score nor the rows
+    both = FeatureExtractor(model=_weights(), record_inputs=True)
+    assert [f.machine_p for f in both.push(pcm)] == [f.machine_p for f in scored]
+    alone = FeatureExtractor(model=False, record_inputs=True)
+    alone.push(pcm)
+    assert both.inputs is not None and alone.inputs is not None and len(both.inputs) == 50
+    assert all(np.array_equal(a, b) for a, b in zip(both.inputs, alone.inputs, strict=True))
 
 
 def test_shipped_weights_load_and_fit_the_inputs() -> None:

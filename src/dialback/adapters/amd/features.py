@@ -84,9 +84,10 @@ class FeatureExtractor:
         self._window = np.hanning(SPECTRUM_SAMPLES)
         weights = shipped_weights() if model is True else (model or None)
         self._scorer = GruScorer(weights) if weights is not None else None
-        # The model's input rows, for training it (scripts/amd_train.py).
+        # The model's input rows (computed once, for the scorer and for training
+        # it: scripts/amd_train.py records them).
         self.inputs: list[Floats] | None = [] if record_inputs else None
-        self._model_inputs = ModelInputs() if record_inputs else None
+        self._model_inputs = ModelInputs() if record_inputs or self._scorer else None
 
     @property
     def frames_emitted(self) -> int:
@@ -109,14 +110,16 @@ class FeatureExtractor:
         energy = float(np.abs(samples).sum()) / SAMPLES_PER_FRAME
         speech = energy > self.speech_floor and bool(self._vad.is_speech(frame, RATE))
         power: Floats | None = None
-        if energy >= self.peak_floor or self._scorer is not None or self.inputs is not None:
+        if energy >= self.peak_floor or self._model_inputs is not None:
             spectrum = np.fft.rfft(history * self._window)
             power = spectrum.real**2 + spectrum.imag**2
         machine_p = None
-        if self._scorer is not None:
-            machine_p = self._scorer.push(power, energy, speech)
-        if self._model_inputs is not None and self.inputs is not None:
-            self.inputs.append(self._model_inputs.push(power, energy, speech))
+        if self._model_inputs is not None:
+            row = self._model_inputs.push(power, energy, speech)
+            if self._scorer is not None:
+                machine_p = self._scorer.step(row)
+            if self.inputs is not None:
+                self.inputs.append(row)
         peaks = _peaks(power) if power is not None and energy >= self.peak_floor else ()
         features = FrameFeatures(
             index=self._index, energy=energy, speech=speech, peaks=peaks, machine_p=machine_p

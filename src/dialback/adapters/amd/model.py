@@ -175,7 +175,10 @@ class GruScorer:
         self._two_h = 2 * w.hidden
 
     def push(self, power: Floats | None, energy: float, speech: bool) -> float:
-        x = self._inputs.push(power, energy, speech)
+        return self.step(self._inputs.push(power, energy, speech))
+
+    def step(self, x: Floats) -> float:
+        """P(machine) after one more input row (``ModelInputs.push``'s)."""
         if self._first is not None:
             window = self._window
             window[:-1] = window[1:]
