@@ -87,7 +87,7 @@ class FeatureExtractor:
         # The model's input rows (computed once, for the scorer and for training
         # it: scripts/amd_train.py records them).
         self.inputs: list[Floats] | None = [] if record_inputs else None
-        self._model_inputs = ModelInputs() if record_inputs or self._scorer else None
+        self._model_inputs = ModelInputs() if record_inputs or self._scorer is not None else None
 
     @property
     def frames_emitted(self) -> int:

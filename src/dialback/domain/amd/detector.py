@@ -82,7 +82,7 @@ class AmdParams:
     model_final_p: float = 0.9
     # When the far end has hung up, nobody is left to be hung up on: the even odds.
     # (A carrier announcement ends the call within a second or two of its last word,
-    # before the turn gap that would decide it; measured in the README.)
+    # before the turn gap that would decide it. Measured in the README.)
     model_end_p: float = 0.5
 
 
