@@ -57,6 +57,8 @@ class LegEvent:
     reason: str = ""  # SIP reason phrase or transport error text
     digit: str = ""  # for DTMF
     verdict: Verdict | None = None  # for AMD
+    # For AMD: decided when the far end hung up, from what it had said; ENDED follows.
+    after_hangup: bool = False
 
 
 class Leg(Protocol):

@@ -25,6 +25,7 @@ from dialback.adapters.db.tables import Attempt, CallbackRequest, InboundCall, W
 from dialback.adapters.sip.pool import PoolSettings, SipTelephony
 from dialback.adapters.sip.trunks import TrunkConfig
 from dialback.bench import audio
+from dialback.bench.amd_corpus import render_clip, write_pcm_wav
 from dialback.bench.kamailio import Kamailio
 from dialback.bench.rigproc import free_udp_port
 from dialback.bench.sipp import SippUac, SippUas, UacResult
@@ -122,6 +123,16 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             uases[prefix] = SippUas(
                 behaviour, workdir=work / behaviour, after_ms=1500, audio=person, greeting=greeting
             ).start()
+        # A carrier announcement that ends (BYE) 2.8 s in, before the turn gap
+        # that would decide it: the detector settles what it heard (V1).
+        announcement = render_clip(seed=5, index=27, kind="carrier", language="en", ringback=False)
+        write_pcm_wav(work / "announcement.wav", announcement.pcm[: 34 * 800])
+        uases["666"] = SippUas(
+            "answer_then_bye",
+            workdir=work / "announcement",
+            after_ms=2800,
+            audio=work / "announcement.wav",
+        ).start()
         # Managers are extensions ("486"); clients are E.164 numbers whose last
         # digits say who answers (CLIENT.format("486")).
         routes = {prefix: uas.address for prefix, uas in uases.items()}
@@ -341,6 +352,23 @@ def test_voicemail_on_the_client_leg_is_detected_and_never_bridged(
     assert client.state == "ended" and client.recording_path is None  # never bridged
     manager = next(leg for leg in req.attempts[0].legs if leg.role == "manager")
     assert manager.amd_decision == "HUMAN"
+
+
+def test_announcement_that_hangs_up_before_a_verdict_is_still_a_machine(
+    rig: Rig, tmp_path: Path
+) -> None:
+    req = _run_flow(
+        rig,
+        tmp_path,
+        **_alone("Talker Tom"),
+        client=CLIENT.format("666"),
+        spec=_company(recall={"attempts": 1, "intervals_s": []}),
+    )
+    assert req.state == "failed" and req.customer_status == "VOICEMAIL"
+    client = next(leg for leg in req.attempts[0].legs if leg.role == "client")
+    assert client.amd_decision == "MACHINE" and client.outcome == "answered_machine"
+    assert client.hangup_by == "remote" and client.recording_path is None
+    assert req.attempts[0].client_outcome == "answered_machine"
 
 
 def test_dtmf_5_confirms_the_manager_before_the_client_is_dialed(rig: Rig, tmp_path: Path) -> None:

@@ -371,3 +371,43 @@ def test_voicemail_answers_are_never_bridged_and_lead_to_the_next_attempt() -> N
     # eval` on audio). Every machine verdict led to another attempt.
     assert machine_verdicts >= 10
     assert all(r.state == "connected" for r in requests)
+
+
+def test_a_machine_that_hangs_up_before_the_verdict_is_still_voicemail() -> None:
+    """V1/V2: a greeting or carrier announcement that ends before the detector's
+    turn gap is settled from what was heard; a person who hangs up is not."""
+    machines = [client_number(40 + i) for i in range(8)]
+    person = client_number(60)
+
+    async def main(loop: asyncio.AbstractEventLoop) -> list[CallbackRequest]:
+        spec = CompanySpec(
+            departments=(SALES,),
+            recall={"attempts": 2, "intervals_s": [60]},
+            limits={"per_phone_per_hour": 100},
+        )
+        subscribers = [sub(ALICE, *[answer(2)] * 40)]
+        # Each machine holds the line 1 s, far short of any verdict.
+        subscribers += [sub(c, Reaction(R.VOICEMAIL, talk_s=1.0), answer(3)) for c in machines]
+        subscribers += [sub(person, Reaction(R.ANSWER, delay_s=3, patience_s=0.5), answer(3))]
+        w = World(loop, spec=spec, subscribers=subscribers)
+        ids = [w.order(c, employee="Alice") for c in [*machines, person]]
+        await w.run_until_idle()
+        return [w.request(i) for i in ids]
+
+    *machine_requests, person_request = run_virtual(main)
+    voicemail = 0
+    for req in machine_requests:
+        (client,) = legs_by_role(req, 1, "client")
+        assert client.hangup_by == "remote" and client.state == "ended"
+        if client.amd_decision == "MACHINE":
+            voicemail += 1
+            assert client.outcome == "answered_machine"
+            assert req.attempts[0].client_outcome == "answered_machine"
+        else:
+            assert req.attempts[0].client_outcome == "rejected"
+        assert all(leg.state != "bridged" for leg in req.attempts[0].legs)
+        assert req.state == "connected" and len(req.attempts) == 2  # the next attempt
+    assert voicemail >= 6
+    (client,) = legs_by_role(person_request, 1, "client")
+    assert client.amd_decision is None  # a person's hang-up is not a machine
+    assert person_request.attempts[0].client_outcome == "rejected"

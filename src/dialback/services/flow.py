@@ -200,7 +200,8 @@ class AttemptFlow:
             return result
         if client.ended or (verdict is not None and verdict.decision is Decision.MACHINE):
             # V2: a voicemail is never bridged and never counts as a conversation.
-            outcome = Outcome.ANSWERED_MACHINE if not client.ended else Outcome.REJECTED
+            machine = verdict is not None and verdict.decision is Decision.MACHINE
+            outcome = Outcome.ANSWERED_MACHINE if machine else Outcome.REJECTED
             client.outcome = outcome
             await self._hangup(client, outcome, sip_reason="voicemail" if verdict else None)
             await manager.handle.play("client_unavailable")
@@ -327,6 +328,8 @@ class AttemptFlow:
 
         None when the far end hung up first, or when the adapter gave no verdict
         in time (then the leg is taken for a person: never hang up on a human).
+        A machine heard up to a hang-up (a carrier announcement, a greeting cut
+        short) is still a machine: that verdict is returned with the leg ended.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._timers.amd_timeout_s
@@ -336,10 +339,15 @@ class AttemptFlow:
                 break
             if event.kind is LegEventKind.AMD and event.verdict is not None:
                 v = event.verdict
+                if event.after_hangup and v.decision is not Decision.MACHINE:
+                    continue  # a person (or nobody) who hung up: the ENDED that follows
                 self._set_leg(
                     live, amd_decision=str(v.decision), amd_at_ms=v.decided_at_ms,
                     beep_at_ms=v.beep_at_ms,
                 )  # fmt: skip
+                if event.after_hangup:
+                    live.outcome = Outcome.ANSWERED_MACHINE
+                    self._end_leg_row(live, by="remote", outcome=live.outcome)
                 return v
             if event.kind in (LegEventKind.ENDED, LegEventKind.FAILED):
                 self._end_leg_row(live, by="remote")

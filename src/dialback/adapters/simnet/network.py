@@ -144,6 +144,7 @@ class SimLeg:
         self._state = _State.TRYING
         self._timers: list[asyncio.TimerHandle] = []
         self._hold: asyncio.TimerHandle | None = None
+        self._pending_verdict: Verdict | None = None  # computed, not yet heard (V1)
 
     @property
     def id(self) -> str:
@@ -223,6 +224,7 @@ class SimLeg:
         # V1: Dialback's detector listens to what this answer "sounds like".
         if plan.answered_by is not None:
             verdict = classify(answer_frames(plan.answered_by, self._rng))
+            self._pending_verdict = verdict
             self._after(verdict.decided_at_ms / 1000, self._amd, verdict)
 
     def _on_bridged(self) -> None:
@@ -232,9 +234,12 @@ class SimLeg:
                 self._hold.cancel()
             self._hold = self._after(self._plan.talk_s, self._far_end_hangup)
 
-    def _amd(self, verdict: Verdict) -> None:
+    def _amd(self, verdict: Verdict, *, after_hangup: bool = False) -> None:
+        self._pending_verdict = None
         if self.answered:
-            self._queue.put_nowait(LegEvent(LegEventKind.AMD, verdict=verdict))
+            self._queue.put_nowait(
+                LegEvent(LegEventKind.AMD, verdict=verdict, after_hangup=after_hangup)
+            )
 
     def _dtmf(self, digit: str) -> None:
         if self.answered:
@@ -242,6 +247,10 @@ class SimLeg:
 
     def _far_end_hangup(self) -> None:
         if self.answered:
+            if self._pending_verdict is not None:
+                # Hung up before the detector decided: it settles what it heard,
+                # as the SIP worker does (adapters/sip/worker.py, _closed).
+                self._amd(self._pending_verdict, after_hangup=True)
             self._end()
             self._queue.put_nowait(LegEvent(LegEventKind.ENDED, reason="BYE"))
 

@@ -277,7 +277,11 @@ class SipTelephony:
                 str(msg.get("reason", "")),
                 None if msg.get("beep_ms") is None else int(msg["beep_ms"]),
             )
-            leg.events.put_nowait(LegEvent(LegEventKind.AMD, verdict=verdict))
+            leg.events.put_nowait(
+                LegEvent(
+                    LegEventKind.AMD, verdict=verdict, after_hangup=bool(msg.get("after_hangup"))
+                )
+            )
         elif ev == "dtmf":
             leg.events.put_nowait(LegEvent(LegEventKind.DTMF, digit=str(msg["digit"])))
         elif ev == "failed":

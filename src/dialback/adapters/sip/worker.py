@@ -34,6 +34,7 @@ from baresip.errors import split_status
 from dialback.adapters.amd.features import FeatureExtractor
 from dialback.adapters.sip.protocol import decode, encode
 from dialback.domain.amd.detector import DialbackAmd
+from dialback.domain.amd.frames import Verdict
 
 log = logging.getLogger("dialback.sip.worker")
 
@@ -195,6 +196,11 @@ class Worker:
             self._closed(leg, event.text or "")
 
     def _closed(self, leg: _Leg, text: str) -> None:
+        if leg.established and leg.amd is not None and not leg.amd_sent and not leg.hung_up:
+            # The far end hung up before a verdict: a carrier announcement or a
+            # greeting that ends before the turn gap that would decide it. What
+            # was heard is settled now (DialbackAmd.finish), ahead of "ended".
+            self._send_verdict(leg, leg.amd.finish(), after_hangup=True)
         if leg.established:
             rms = math.sqrt(leg.rx_sq / (leg.rx_bytes / 2)) if leg.rx_bytes else 0.0
             self.emit(
@@ -342,18 +348,22 @@ class Worker:
         for frame in leg.features.push(pcm):
             verdict = leg.amd.push(frame)
             if verdict is not None and not leg.amd_sent:
-                leg.amd_sent = True
-                self.emit(
-                    ev="amd",
-                    leg=leg.id,
-                    decision=str(verdict.decision),
-                    at_ms=verdict.decided_at_ms,
-                    reason=verdict.reason,
-                    beep_ms=verdict.beep_at_ms,
-                )
+                self._send_verdict(leg, verdict)
             if leg.amd_sent and (leg.amd.beep_at_ms is not None or frame.t_ms >= leg.amd.p.max_ms):
                 leg.features = leg.amd = None  # done listening
                 return
+
+    def _send_verdict(self, leg: _Leg, verdict: Verdict, *, after_hangup: bool = False) -> None:
+        leg.amd_sent = True
+        self.emit(
+            ev="amd",
+            leg=leg.id,
+            decision=str(verdict.decision),
+            at_ms=verdict.decided_at_ms,
+            reason=verdict.reason,
+            beep_ms=verdict.beep_at_ms,
+            after_hangup=after_hangup,
+        )
 
     def _flush_recording(self, rec: _Recording, *, final: bool = False) -> None:
         n = min(len(rec.manager), len(rec.client))
