@@ -48,6 +48,8 @@ class LegEventKind(StrEnum):
     DTMF = "dtmf"  # RFC 2833 / in-band digit from the far end
     ENDED = "ended"  # BYE from the far end after answer
     AMD = "amd"  # the answering-machine detector's verdict on an answered leg (V1)
+    BEEP = "beep"  # a machine's greeting ended with a beep after the verdict (V3)
+    PLAYED = "played"  # the prompt last asked for has been played to its end
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class LegEvent:
     verdict: Verdict | None = None  # for AMD
     # For AMD: decided when the far end hung up, from what it had said; ENDED follows.
     after_hangup: bool = False
+    at_ms: int = 0  # for BEEP: from the moment of answer
+    prompt: str = ""  # for PLAYED: which prompt
 
 
 class Leg(Protocol):
@@ -72,7 +76,8 @@ class Leg(Protocol):
         ...
 
     async def play(self, prompt: str) -> None:
-        """Play a named prompt (a file in the prompt library) to the far end."""
+        """Play a named prompt (a file in the prompt library) to the far end; returns
+        at once, and PLAYED follows when it has been played to its end."""
         ...
 
     async def hangup(self) -> None:

@@ -11,6 +11,7 @@ import socket
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -202,7 +203,12 @@ def test_each_sip_response_maps_to_its_outcome(rig: Rig) -> None:
 # -- the callback flow on SIP ----------------------------------------------------
 
 
-def _company(*, ivr_confirm: bool = False, recall: dict[str, object] | None = None) -> CompanySpec:
+def _company(
+    *,
+    ivr_confirm: bool = False,
+    recall: dict[str, object] | None = None,
+    leave_message: bool = False,
+) -> CompanySpec:
     return CompanySpec(
         hours=ALL_DAY,
         trunks=("main", "backup"),
@@ -219,6 +225,7 @@ def _company(*, ivr_confirm: bool = False, recall: dict[str, object] | None = No
             ),
         ),
         ivr_confirm=ivr_confirm,
+        leave_message=leave_message,
         recall=recall or {"attempts": 2, "intervals_s": [1]},
         limits={"per_phone_per_hour": 100, "per_phone_per_day": 100},
     )
@@ -352,6 +359,29 @@ def test_voicemail_on_the_client_leg_is_detected_and_never_bridged(
     assert client.state == "ended" and client.recording_path is None  # never bridged
     manager = next(leg for leg in req.attempts[0].legs if leg.role == "manager")
     assert manager.amd_decision == "HUMAN"
+
+
+def test_the_prepared_message_is_played_whole_after_the_voicemails_beep(
+    rig: Rig, tmp_path: Path
+) -> None:
+    req = _run_flow(
+        rig,
+        tmp_path,
+        **_alone("Talker Tom"),
+        client=CLIENT.format("777"),
+        spec=_company(recall={"attempts": 1, "intervals_s": []}, leave_message=True),
+    )
+    assert req.state == "failed" and req.customer_status == "VOICEMAIL"
+    client = next(leg for leg in req.attempts[0].legs if leg.role == "client")
+    manager = next(leg for leg in req.attempts[0].legs if leg.role == "manager")
+    assert client.amd_decision == "MACHINE" and client.beep_at_ms is not None
+    assert client.answered_at and client.message_left_at and client.ended_at and manager.ended_at
+    # V3: the 1.25 s message starts after the beep and is played to its end before the BYE;
+    # the manager was told and let go first.
+    beep = client.answered_at + timedelta(milliseconds=client.beep_at_ms)
+    assert client.message_left_at - beep >= timedelta(seconds=1.2)
+    assert client.hangup_by == "us" and client.ended_at >= client.message_left_at
+    assert manager.ended_at <= client.message_left_at
 
 
 def test_announcement_that_hangs_up_before_a_verdict_is_still_a_machine(

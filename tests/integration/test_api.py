@@ -377,6 +377,7 @@ def test_widget_round_trip_with_recall_policy(client: TestClient) -> None:
             "postpone_to_next_business_day": True,
         },
         "ivr_confirm": True,
+        "leave_message": True,
         "promise_seconds": 30,
         "allowed_origins": ["https://shop.example"],
         "limits": {"per_phone_per_hour": 5},
@@ -387,14 +388,15 @@ def test_widget_round_trip_with_recall_policy(client: TestClient) -> None:
     assert widget["public_key"].startswith("wk_")
     assert widget["recall"]["attempts"] == 3 and widget["recall"]["intervals_s"] == [60, 300]
     assert widget["limits"] == {"per_phone_per_hour": 5}
+    assert widget["leave_message"] is True  # V3
     updated = ok(
         client.put(
             f"/api/v1/widgets/{widget['id']}",
-            json={**body, "recall": {"attempts": 1, "intervals_s": []}},
+            json={**body, "recall": {"attempts": 1, "intervals_s": []}, "leave_message": False},
             headers=ADMIN,
         )
     )
-    assert updated["recall"]["attempts"] == 1
+    assert updated["recall"]["attempts"] == 1 and updated["leave_message"] is False
     assert updated["public_key"] == widget["public_key"]
     assert ok(client.get(f"/api/v1/widgets/{widget['id']}", headers=ADMIN)) == updated
     assert [w["id"] for w in ok(client.get("/api/v1/widgets", headers=ADMIN))] == [widget["id"]]

@@ -411,3 +411,61 @@ def test_a_machine_that_hangs_up_before_the_verdict_is_still_voicemail() -> None
     (client,) = legs_by_role(person_request, 1, "client")
     assert client.amd_decision is None  # a person's hang-up is not a machine
     assert person_request.attempts[0].client_outcome == "rejected"
+
+
+def _voicemail_requests(leave_message: bool) -> list[CallbackRequest]:
+    clients = [client_number(70 + i) for i in range(16)]
+
+    async def main(loop: asyncio.AbstractEventLoop) -> list[CallbackRequest]:
+        spec = CompanySpec(
+            departments=(SALES,),
+            recall={"attempts": 1, "intervals_s": []},
+            limits={"per_phone_per_hour": 100},
+            leave_message=leave_message,
+        )
+        subscribers = [sub(ALICE, *[answer(2)] * 40)]
+        subscribers += [sub(c, Reaction(R.VOICEMAIL, talk_s=40.0)) for c in clients]
+        w = World(loop, spec=spec, subscribers=subscribers)
+        ids = [w.order(c, employee="Alice") for c in clients]
+        await w.run_until_idle()
+        return [w.request(i) for i in ids]
+
+    return run_virtual(main)
+
+
+def test_voicemail_gets_the_prepared_message_after_its_beep_where_allowed() -> None:
+    messages = no_beep = 0
+    for req in _voicemail_requests(leave_message=True):
+        (manager,) = legs_by_role(req, 1, "manager")
+        (client,) = legs_by_role(req, 1, "client")
+        if client.amd_decision != "MACHINE":
+            assert client.message_left_at is None
+            continue
+        assert req.attempts[0].state == "failed"  # never bridged
+        assert req.attempts[0].client_outcome == "answered_machine"
+        if client.beep_at_ms is None:
+            no_beep += 1  # no beep, no message: it would be spoken into the greeting
+            assert client.message_left_at is None
+            continue
+        messages += 1
+        assert client.message_left_at is not None and client.answered_at is not None
+        # V3: after the beep, and played whole (1.25 s) before our BYE ...
+        beep = client.answered_at + timedelta(milliseconds=client.beep_at_ms)
+        assert client.message_left_at >= beep + timedelta(seconds=1.2)
+        assert client.hangup_by == "us" and client.ended_at >= client.message_left_at
+        # ... while the manager, told at once, was let go before it.
+        assert manager.ended_at is not None and manager.ended_at <= beep + timedelta(seconds=2)
+    assert messages >= 4 and no_beep >= 1
+
+
+def test_no_message_is_left_where_it_is_not_allowed() -> None:
+    requests = _voicemail_requests(leave_message=False)
+    machines = [
+        leg
+        for req in requests
+        for leg in legs_by_role(req, 1, "client")
+        if leg.amd_decision == "MACHINE"
+    ]
+    assert len(machines) >= 8
+    assert all(leg.message_left_at is None for leg in machines)
+    assert sum(leg.beep_at_ms is not None for leg in machines) >= 4  # beeps there were

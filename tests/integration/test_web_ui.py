@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,10 @@ from dialback.adapters.db.tables import (
     Company,
     Department,
     Employee,
+    Leg,
     User,
     WebSession,
+    Widget,
 )
 from dialback.bootstrap import Container, build
 from dialback.config import Settings
@@ -445,3 +447,39 @@ def test_the_cli_creates_the_first_admin_of_a_fresh_database(
             assert authenticate(s, login="root@example.com", password="wrong") is None
     finally:
         built.db.dispose()
+
+
+def test_the_widget_form_switches_the_voicemail_message(
+    client: TestClient, container: Container
+) -> None:
+    sign_in(client, "admin")
+    page = client.get("/settings/widgets/1").text
+    assert 'name="leave_message"' in page
+    body = {"csrf_token": form_token(page), "name": "Site", "attempts": "1", "enabled": "on"}
+    for data, expected in (({**body, "leave_message": "on"}, True), (body, False)):
+        r = client.post("/settings/widgets/1", data=data, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        with container.sessions() as s:
+            assert s.scalar(select(Widget.leave_message).where(Widget.id == 1)) is expected
+
+
+def test_the_call_card_shows_the_voicemail_verdict_beep_and_message(
+    client: TestClient, container: Container
+) -> None:
+    n = ids(container)
+    rid = order_for(client, "+16502530109", department_id=n["Sales"])
+    now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    with container.sessions() as s:
+        attempt = Attempt(request_id=rid, number=1, state="failed", trunk="main",
+                          scheduled_for=now, started_at=now, node="t")  # fmt: skip
+        s.add(attempt)
+        s.flush()
+        s.add(Leg(attempt_id=attempt.id, role="client", number="+16502530109", trunk="main",
+                  state="ended", outcome="answered_machine", dialed_at=now, answered_at=now,
+                  amd_decision="MACHINE", amd_at_ms=2400, beep_at_ms=6200,
+                  message_left_at=now + timedelta(seconds=8)))  # fmt: skip
+        s.commit()
+    sign_in(client, "admin")
+    card = client.get(f"/calls/{rid}", headers={"Accept-Language": "en"}).text
+    assert "MACHINE (2400 ms)" in card and "beep at 6200 ms" in card
+    assert "message left at" in card

@@ -298,8 +298,8 @@ def test_press_5_gets_dtmf_5_only_from_a_confirming_human(
     async def scenario(net: SimulatedNetwork) -> None:
         leg = await net.originate(dial("+100"))
         await until_final(leg)
-        await leg.play("hello")  # any other prompt is ignored
-        assert await events_for(leg, 10.0) == []
+        await leg.play("hello")  # any other prompt is only played, to its end
+        assert [(e.kind, e.prompt) for _, e in await events_for(leg, 10.0)] == [(K.PLAYED, "hello")]
         start = now()
         await leg.play("press_5")
         seen = await events_for(leg, 10.0)
@@ -554,3 +554,48 @@ def test_every_answer_gets_one_amd_verdict_after_it_mostly_right() -> None:
     assert (
         verdicts["machine"].count("MACHINE") >= 33
     )  # short greetings without a beep pass for people
+
+
+def test_a_greetings_beep_after_the_verdict_is_reported_at_its_time() -> None:
+    # V3: the moment to leave a message. A beep that decided the verdict is in it.
+    machines = {
+        f"+4{i:03d}": Subscriber(f"+4{i:03d}", script=(Reaction(ReactionKind.VOICEMAIL),))
+        for i in range(40)
+    }
+
+    async def scenario(net: SimulatedNetwork) -> tuple[int, int]:
+        later = in_verdict = 0
+        for number in machines:
+            leg = await net.originate(dial(number))
+            seen = await events_for(leg, 40.0, amd=True)
+            answered_at = next(t for t, e in seen if e.kind is LegEventKind.ANSWERED)
+            (verdict,) = [e.verdict for _, e in seen if e.kind is LegEventKind.AMD]
+            beeps = [(t, e.at_ms) for t, e in seen if e.kind is LegEventKind.BEEP]
+            assert verdict is not None and len(beeps) <= 1
+            if beeps:
+                ((t, at_ms),) = beeps
+                assert verdict.beep_at_ms is None  # not yet heard when it was decided
+                assert at_ms > verdict.decided_at_ms
+                assert t - answered_at == pytest.approx(at_ms / 1000)
+                later += 1
+            elif verdict.beep_at_ms is not None:
+                assert verdict.beep_at_ms <= verdict.decided_at_ms
+                in_verdict += 1
+            await leg.hangup()
+        return later, in_verdict
+
+    later, in_verdict = run(scenario, subscribers=machines)
+    assert later >= 3 and in_verdict >= 3
+
+
+def test_a_prompt_reports_its_end_after_its_length() -> None:
+    async def scenario(net: SimulatedNetwork) -> list[tuple[float, str]]:
+        leg = await net.originate(dial("+100"))
+        await until_final(leg)
+        start = now()
+        await leg.play("voicemail_message")
+        seen = await events_for(leg, 5.0)
+        return [(t - start, e.prompt) for t, e in seen if e.kind is K.PLAYED]
+
+    ((after, prompt),) = run(scenario, subscribers=always_answers("+100"))
+    assert prompt == "voicemail_message" and after == pytest.approx(1.25)

@@ -165,6 +165,7 @@ class CallbackWorker:
                 department=department,
                 ring_timeout_s=ring_timeout,
                 ivr_confirm=bool(widget and widget.ivr_confirm),
+                leave_message=bool(widget and widget.leave_message),
                 record=self._recordings is not None,
             )
         self._bus.publish(events)

@@ -66,6 +66,10 @@ class FlowTimers:
     client_ring_timeout_s: float = 30.0
     confirm_timeout_s: float = 15.0  # C7: how long to wait for "5"
     amd_timeout_s: float = 9.0  # V1: the detector decides within 8 s of answer
+    # V3: how long after the verdict a greeting may go on to its beep (the SIP worker
+    # listens for it up to 30 s from the answer; the verdict comes within 8 s).
+    beep_wait_s: float = 20.0
+    prompt_timeout_s: float = 60.0  # a prompt that never reports its end
     max_talk_s: float = 4 * 3600.0  # a safety net against a lost BYE
 
 
@@ -90,6 +94,7 @@ class AttemptSpec:
     ring_timeout_s: float
     ivr_confirm: bool
     record: bool
+    leave_message: bool = False  # V3: the prepared message after a voicemail's beep
 
 
 @dataclass
@@ -168,7 +173,7 @@ class AttemptFlow:
         if self._records.request_closed(spec.request_id):
             # Cancelled or blocked (C11) while the manager was being reached:
             # the visitor must not be called.
-            await manager.handle.play("request_cancelled")
+            await self._say(manager, "request_cancelled")
             return self._fail(spec, Outcome.ANSWERED_HUMAN, None, "request closed during the call")
         self._records.attempt_state(spec.attempt_id, AttemptState.CLIENT_DIALING)
         await manager.handle.play("connecting")
@@ -183,7 +188,7 @@ class AttemptFlow:
             )
             note = "manager hung up while the client was dialed" if ended else None
             if not ended:
-                await manager.handle.play("client_unavailable")
+                await self._say(manager, "client_unavailable")
             result = self._fail(spec, Outcome.ANSWERED_HUMAN, client_outcome, note)
             result.caller_id_blocked = blocked  # C6: refused before ringing
             result.manager_employee_id = manager.target.employee_id if manager.target else None
@@ -203,8 +208,15 @@ class AttemptFlow:
             machine = verdict is not None and verdict.decision is Decision.MACHINE
             outcome = Outcome.ANSWERED_MACHINE if machine else Outcome.REJECTED
             client.outcome = outcome
-            await self._hangup(client, outcome, sip_reason="voicemail" if verdict else None)
-            await manager.handle.play("client_unavailable")
+            if verdict is not None and machine and spec.leave_message and not client.ended:
+                # V3: the manager is told and let go; the message goes on alone.
+                await self._say(manager, "client_unavailable")
+                await self._hangup(manager, Outcome.ANSWERED_HUMAN, sip_reason="client: voicemail")
+                await self._leave_message(client, verdict)
+                await self._hangup(client, outcome, sip_reason="voicemail")
+            else:
+                await self._hangup(client, outcome, sip_reason="voicemail" if verdict else None)
+                await self._say(manager, "client_unavailable")
             result = self._fail(spec, Outcome.ANSWERED_HUMAN, outcome, "client leg: voicemail")
             result.manager_employee_id = manager.target.employee_id if manager.target else None
             return result
@@ -353,6 +365,45 @@ class AttemptFlow:
                 self._end_leg_row(live, by="remote")
                 return None
         return None
+
+    async def _leave_message(self, live: _LiveLeg, verdict: Verdict) -> None:
+        """V3: wait for the greeting's beep, then play the prepared message to its end.
+        No beep, no message: spoken into a greeting it would be cut off or lost."""
+        if verdict.beep_at_ms is None:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self._timers.beep_wait_s
+            while True:
+                left = deadline - loop.time()
+                event = await live.handle.next_event(timeout=left) if left > 0 else None
+                if event is None:
+                    return
+                if event.kind is LegEventKind.BEEP:
+                    self._set_leg(live, beep_at_ms=event.at_ms)
+                    break
+                if event.kind in (LegEventKind.ENDED, LegEventKind.FAILED):
+                    self._end_leg_row(live, by="remote")
+                    return
+        if await self._say(live, "voicemail_message"):
+            self._set_leg(live, message_left_at=self._clock.now())
+
+    async def _say(self, live: _LiveLeg, prompt: str) -> bool:
+        """Play ``prompt`` and wait until it has been heard to its end (True), the far
+        end hangs up, or it never reports its end (False): a BYE must not cut it off."""
+        if live.ended:
+            return False
+        await live.handle.play(prompt)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._timers.prompt_timeout_s
+        while (left := deadline - loop.time()) > 0:
+            event = await live.handle.next_event(timeout=left)
+            if event is None:
+                break
+            if event.kind is LegEventKind.PLAYED and event.prompt == prompt:
+                return True
+            if event.kind in (LegEventKind.ENDED, LegEventKind.FAILED):
+                self._end_leg_row(live, by="remote")
+                return False
+        return False
 
     async def _dial_client(
         self, spec: AttemptSpec, manager: _LiveLeg

@@ -48,6 +48,7 @@ class CompanySpec:
     widget_key: str = "wk_demo"
     recall: dict[str, Any] = field(default_factory=dict)
     ivr_confirm: bool = False
+    leave_message: bool = False
     caller_id_substitution: bool = True
     limits: dict[str, int] = field(default_factory=dict)
 
@@ -102,6 +103,7 @@ def create_company(session: Session, spec: CompanySpec, *, now: datetime) -> See
         department_id=next(iter(departments.values()), None),
         recall=spec.recall,
         ivr_confirm=spec.ivr_confirm,
+        leave_message=spec.leave_message,
         caller_id_substitution=spec.caller_id_substitution,
         limits=spec.limits,
     )

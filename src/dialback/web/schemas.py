@@ -297,6 +297,9 @@ class WidgetIn(_In):
     # New widgets get Dialback's own retry policy unless a ReCall is given (issue 5).
     recall: RecallIn = Field(default_factory=lambda: RecallIn(policy="dialback"))
     ivr_confirm: bool = Field(default=False, description="C7: the manager confirms with 5")
+    leave_message: bool = Field(
+        default=False, description="V3: leave the prepared message after a voicemail's beep"
+    )
     caller_id_substitution: bool = Field(default=True, description="C6")
     promise_seconds: int = Field(default=28, ge=5, le=600, description="C12")
     allowed_origins: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
@@ -335,6 +338,7 @@ class WidgetOut(_Out):
     department_id: int | None
     recall: dict[str, Any]
     ivr_confirm: bool
+    leave_message: bool
     caller_id_substitution: bool
     promise_seconds: int
     allowed_origins: list[str]

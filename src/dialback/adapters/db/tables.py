@@ -131,6 +131,9 @@ class Widget(Base):
     #      "postpone_to_next_business_day": false}
     recall: Mapped[dict[str, Any]] = mapped_column(default=dict)
     ivr_confirm: Mapped[bool] = mapped_column(Boolean, default=False)  # C7
+    # V3: leave the prepared message (prompt "voicemail_message") after a voicemail's
+    # beep. Off by default: automated messages are not allowed everywhere.
+    leave_message: Mapped[bool] = mapped_column(Boolean, default=False)
     caller_id_substitution: Mapped[bool] = mapped_column(Boolean, default=True)  # C6
     promise_seconds: Mapped[int] = mapped_column(default=28)  # C12
     allowed_origins: Mapped[list[Any]] = mapped_column(default=list)
@@ -254,6 +257,7 @@ class Leg(Base):
     amd_decision: Mapped[str | None] = mapped_column(String(16), default=None)
     amd_at_ms: Mapped[int | None] = mapped_column(default=None)
     beep_at_ms: Mapped[int | None] = mapped_column(default=None)
+    message_left_at: Mapped[datetime | None] = mapped_column(default=None)  # V3
 
 
 class Job(Base):

@@ -17,7 +17,7 @@ import random
 import wave
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -30,6 +30,7 @@ from dialback.adapters.simnet.population import (
     TrunkBehaviour,
 )
 from dialback.adapters.simnet.voices import answer_frames
+from dialback.adapters.sip.prompts import generated_seconds
 from dialback.domain.amd.detector import classify
 from dialback.domain.amd.frames import Verdict
 from dialback.ports import Clock, DialRequest, Leg, LegEvent, LegEventKind
@@ -168,6 +169,8 @@ class SimLeg:
     async def play(self, prompt: str) -> None:
         # C7: only a human who confirms presses 5; machines never press anything.
         plan = self._plan
+        if self.answered:
+            self._after(generated_seconds(prompt), self._played, prompt)
         if prompt != "press_5" or not self.answered or plan.answered_by != "human":
             return
         at = self._rng.uniform(1.0, 3.0)
@@ -224,6 +227,11 @@ class SimLeg:
         # V1: Dialback's detector listens to what this answer "sounds like".
         if plan.answered_by is not None:
             verdict = classify(answer_frames(plan.answered_by, self._rng))
+            beep = verdict.beep_at_ms
+            if beep is not None and beep > verdict.decided_at_ms:
+                # Heard after the verdict: reported then, as BEEP (V3), not in it.
+                self._after(beep / 1000, self._beep, beep)
+                verdict = replace(verdict, beep_at_ms=None)
             self._pending_verdict = verdict
             self._after(verdict.decided_at_ms / 1000, self._amd, verdict)
 
@@ -240,6 +248,14 @@ class SimLeg:
             self._queue.put_nowait(
                 LegEvent(LegEventKind.AMD, verdict=verdict, after_hangup=after_hangup)
             )
+
+    def _beep(self, at_ms: int) -> None:
+        if self.answered:
+            self._queue.put_nowait(LegEvent(LegEventKind.BEEP, at_ms=at_ms))
+
+    def _played(self, prompt: str) -> None:
+        if self.answered:
+            self._queue.put_nowait(LegEvent(LegEventKind.PLAYED, prompt=prompt))
 
     def _dtmf(self, digit: str) -> None:
         if self.answered:

@@ -282,6 +282,10 @@ class SipTelephony:
                     LegEventKind.AMD, verdict=verdict, after_hangup=bool(msg.get("after_hangup"))
                 )
             )
+        elif ev == "beep":
+            leg.events.put_nowait(LegEvent(LegEventKind.BEEP, at_ms=int(msg["at_ms"])))
+        elif ev == "played":
+            leg.events.put_nowait(LegEvent(LegEventKind.PLAYED, prompt=str(msg["prompt"])))
         elif ev == "dtmf":
             leg.events.put_nowait(LegEvent(LegEventKind.DTMF, digit=str(msg["digit"])))
         elif ev == "failed":

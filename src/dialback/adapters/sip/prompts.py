@@ -23,6 +23,8 @@ _PATTERNS: dict[str, tuple[tuple[int, int], ...]] = {
     "request_cancelled": ((380, 600),),
     "no_free_operator": ((520, 200), (0, 100), (420, 600)),
     "missed_call": ((600, 200), (0, 100), (500, 200), (0, 100), (400, 400)),
+    # V3: left on a voicemail after its beep; a company records its own message.
+    "voicemail_message": ((520, 250), (0, 100), (620, 250), (0, 100), (520, 250), (0, 300)),
 }
 
 
@@ -34,6 +36,11 @@ def _synth(pattern: tuple[tuple[int, int], ...]) -> bytes:
         parts.append(tone)
     samples = np.concatenate(parts) if parts else np.zeros(0)
     return (samples * 32767).astype("<i2").tobytes()
+
+
+def generated_seconds(name: str) -> float:
+    """How long the generated prompt ``name`` plays (the simulated network's timing)."""
+    return sum(ms for _, ms in _PATTERNS.get(name, ((500, 300),))) / 1000
 
 
 def prompt_file(folder: Path, name: str) -> Path:

@@ -34,11 +34,14 @@ from baresip.errors import split_status
 from dialback.adapters.amd.features import FeatureExtractor
 from dialback.adapters.sip.protocol import decode, encode
 from dialback.domain.amd.detector import DialbackAmd
-from dialback.domain.amd.frames import Verdict
+from dialback.domain.amd.frames import Decision, Verdict
 
 log = logging.getLogger("dialback.sip.worker")
 
 FRAME_BYTES = 320  # 20 ms of 8 kHz 16-bit mono
+# A machine's leg is listened to this long from the answer for its beep (V3):
+# the longest greetings run 20-30 s.
+BEEP_WINDOW_MS = 30_000
 TICK_S = 0.02
 
 
@@ -60,6 +63,7 @@ class _Leg:
     peer: str | None = None  # the leg this one is bridged with
     prompt: bytes = b""
     prompt_pos: int = 0
+    prompt_name: str = ""
     rx_bytes: int = 0
     rx_sq: float = 0.0
     recording: _Recording | None = None
@@ -244,6 +248,7 @@ class Worker:
             leg = self._legs[leg_id]
             leg.prompt = w.readframes(w.getnframes())
             leg.prompt_pos = 0
+            leg.prompt_name = path.stem
 
     def _bridge(self, a_id: str, b_id: str) -> None:
         a, b = self._legs[a_id], self._legs[b_id]
@@ -323,6 +328,8 @@ class Worker:
                 elif leg.prompt_pos < len(leg.prompt):
                     out = leg.prompt[leg.prompt_pos : leg.prompt_pos + FRAME_BYTES]
                     leg.prompt_pos += FRAME_BYTES
+                    if leg.prompt_pos >= len(leg.prompt):
+                        self.emit(ev="played", leg=leg.id, prompt=leg.prompt_name)
                 if out:
                     try:
                         leg.call.audio.write(out)
@@ -349,7 +356,12 @@ class Worker:
             verdict = leg.amd.push(frame)
             if verdict is not None and not leg.amd_sent:
                 self._send_verdict(leg, verdict)
-            if leg.amd_sent and (leg.amd.beep_at_ms is not None or frame.t_ms >= leg.amd.p.max_ms):
+            elif leg.amd_sent and leg.amd.beep_at_ms is not None:
+                # The greeting's beep, after the verdict: the moment to leave a message (V3).
+                self.emit(ev="beep", leg=leg.id, at_ms=leg.amd.beep_at_ms)
+            machine = leg.amd.verdict is not None and leg.amd.verdict.decision is Decision.MACHINE
+            until_ms = BEEP_WINDOW_MS if machine else leg.amd.p.max_ms
+            if leg.amd_sent and (leg.amd.beep_at_ms is not None or frame.t_ms >= until_ms):
                 leg.features = leg.amd = None  # done listening
                 return
 

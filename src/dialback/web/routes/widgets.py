@@ -34,6 +34,7 @@ def _apply_widget(session: Session, company: Company, widget: Widget, body: Widg
     widget.department_id = body.department_id
     widget.recall = body.recall.model_dump()
     widget.ivr_confirm = body.ivr_confirm
+    widget.leave_message = body.leave_message
     widget.caller_id_substitution = body.caller_id_substitution
     widget.promise_seconds = body.promise_seconds
     widget.allowed_origins = list(body.allowed_origins)

@@ -185,6 +185,8 @@ def widget_fields(values: dict[str, Any], departments: list[tuple[str, str]]) ->
               help="settings.caller_id_substitution_help"),
         Field("ivr_confirm", "settings.ivr_confirm", kind="checkbox",
               value=values.get("ivr_confirm", False)),
+        Field("leave_message", "settings.leave_message", kind="checkbox",
+              value=values.get("leave_message", False), help="settings.leave_message_help"),
         Field("enabled", "settings.enabled", kind="checkbox", value=values.get("enabled", True)),
     ]  # fmt: skip
 
@@ -200,6 +202,7 @@ def widget_body(form: FormData, limits: dict[str, int]) -> dict[str, Any]:
             "postpone_to_next_business_day": checked(form, "postpone"),
         },
         "ivr_confirm": checked(form, "ivr_confirm"),
+        "leave_message": checked(form, "leave_message"),
         "caller_id_substitution": checked(form, "caller_id_substitution"),
         "promise_seconds": text(form, "promise_seconds") or 28,
         "allowed_origins": lines(form, "allowed_origins"),

@@ -60,6 +60,7 @@ class LegView:
     amd_at_ms: int | None
     beep_at_ms: int | None
     voicemail: bool  # V2: the VOICEMAIL tag
+    message_left_at: datetime | None  # V3
     dialed_at: datetime
     ring_after_s: float | None
     answer_after_s: float | None
@@ -157,6 +158,7 @@ def _leg_view(leg: Leg, names: Names, recordings: Path | None) -> LegView:
         amd_at_ms=leg.amd_at_ms,
         beep_at_ms=leg.beep_at_ms,
         voicemail=voicemail,
+        message_left_at=leg.message_left_at,
         dialed_at=leg.dialed_at,
         ring_after_s=_seconds(leg.dialed_at, leg.ringing_at),
         answer_after_s=_seconds(leg.dialed_at, leg.answered_at),
