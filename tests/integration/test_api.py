@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 
 from dialback.adapters.clock import SystemClock
-from dialback.adapters.db.tables import ApiKey, Company, Job
+from dialback.adapters.db.tables import ApiKey, Attempt, CallbackRequest, Company, Job, Leg
 from dialback.bootstrap import Container, build, hash_key
 from dialback.config import Settings
 from dialback.domain.calls import StateChanged
@@ -726,3 +726,49 @@ def test_run_engine_starts_and_stops_the_scheduler_with_the_app(container: Conta
         assert not task.done()
 
     assert task.done() and task.exception() is None
+
+
+def test_voicemail_statistics_count_the_windows_requests_for_admins_only(
+    client: TestClient, container: Container
+) -> None:
+    widget = seed_widget(client)
+    rid = ok(order(client, widget), 201)["id"]
+    now = datetime.now(UTC)
+    with container.sessions() as s:  # a voicemail with a message, then the person
+        for number, outcome, message in ((1, "answered_machine", now), (2, "answered_human", None)):
+            attempt = Attempt(request_id=rid, number=number, state="failed", trunk="main",
+                              scheduled_for=now, started_at=now, node="t")  # fmt: skip
+            s.add(attempt)
+            s.flush()
+            s.add(Leg(attempt_id=attempt.id, role="client", number=PHONE, trunk="main",
+                      state="ended", outcome=outcome, dialed_at=now, answered_at=now,
+                      message_left_at=message))  # fmt: skip
+        request = s.get(CallbackRequest, rid)
+        assert request is not None
+        request.state = "connected"
+        s.commit()
+
+    stats = ok(client.get("/api/v1/stats/voicemail", headers=ADMIN))
+    assert stats == {
+        "requests": 1,
+        "answered_client_calls": 2,
+        "voicemail_calls": 1,
+        "voicemail_share": 0.5,
+        "requests_hit_voicemail": 1,
+        "rescued": 1,
+        "rescued_share": 1.0,
+        "messages_left": 1,
+    }
+    future = (now + timedelta(hours=1)).isoformat()
+    empty = ok(
+        client.get("/api/v1/stats/voicemail", params={"created_from": future}, headers=ADMIN)
+    )
+    assert empty["requests"] == 0 and empty["voicemail_share"] is None
+    backwards = client.get(
+        "/api/v1/stats/voicemail",
+        params={"created_from": "2026-02-01T00:00:00Z", "created_to": "2026-01-01T00:00:00Z"},
+        headers=ADMIN,
+    )
+    assert single_error(backwards)["loc"] == ["query", "created_to"]
+    key = {"X-API-Key": widget["public_key"]}
+    assert client.get("/api/v1/stats/voicemail", headers=key).status_code == 403

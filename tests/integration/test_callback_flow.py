@@ -13,6 +13,7 @@ from dialback.adapters.db.tables import CallbackRequest
 from dialback.adapters.simnet import Reaction, ReactionKind, Subscriber, TrunkBehaviour
 from dialback.services.callbacks import block_visitor
 from dialback.services.seeding import CompanySpec
+from dialback.services.voicemail_stats import VoicemailStats, voicemail_stats
 from world import ALICE, BOB, CAROL, MONDAY_10, SALES, World, client_number
 
 R = ReactionKind
@@ -338,6 +339,7 @@ def test_visitor_blocked_while_manager_rings_is_never_called() -> None:
 
 def test_voicemail_answers_are_never_bridged_and_lead_to_the_next_attempt() -> None:
     clients = [client_number(10 + i) for i in range(12)]
+    stats: list[VoicemailStats] = []
 
     async def main(loop: asyncio.AbstractEventLoop) -> list[CallbackRequest]:
         spec = CompanySpec(
@@ -351,6 +353,8 @@ def test_voicemail_answers_are_never_bridged_and_lead_to_the_next_attempt() -> N
         w = World(loop, spec=spec, subscribers=subscribers)
         ids = [w.order(c, employee="Alice") for c in clients]
         await w.run_until_idle()
+        with w.sessions() as s:
+            stats.append(voicemail_stats(s, w.seeded.company_id))
         return [w.request(i) for i in ids]
 
     requests = run_virtual(main)
@@ -371,6 +375,21 @@ def test_voicemail_answers_are_never_bridged_and_lead_to_the_next_attempt() -> N
     # eval` on audio). Every machine verdict led to another attempt.
     assert machine_verdicts >= 10
     assert all(r.state == "connected" for r in requests)
+    # V4: the statistics count the same calls and requests.
+    answered = [
+        leg
+        for r in requests
+        for a in r.attempts
+        for leg in a.legs
+        if leg.role == "client" and leg.answered_at is not None
+    ]
+    hit = {r.id for r in requests for a in r.attempts if a.client_outcome == "answered_machine"}
+    (v4,) = stats
+    assert v4.requests == len(clients) and v4.answered_client_calls == len(answered)
+    assert v4.voicemail_calls == machine_verdicts and v4.requests_hit_voicemail == len(hit) >= 5
+    assert v4.rescued == len(hit) and v4.rescued_share == 1.0  # the person answered at last
+    assert v4.voicemail_share == round(machine_verdicts / len(answered), 4)
+    assert v4.messages_left == 0  # not allowed for this widget
 
 
 def test_a_machine_that_hangs_up_before_the_verdict_is_still_voicemail() -> None:
@@ -413,10 +432,12 @@ def test_a_machine_that_hangs_up_before_the_verdict_is_still_voicemail() -> None
     assert person_request.attempts[0].client_outcome == "rejected"
 
 
-def _voicemail_requests(leave_message: bool) -> list[CallbackRequest]:
+def _voicemail_requests(leave_message: bool) -> tuple[list[CallbackRequest], VoicemailStats]:
     clients = [client_number(70 + i) for i in range(16)]
 
-    async def main(loop: asyncio.AbstractEventLoop) -> list[CallbackRequest]:
+    async def main(
+        loop: asyncio.AbstractEventLoop,
+    ) -> tuple[list[CallbackRequest], VoicemailStats]:
         spec = CompanySpec(
             departments=(SALES,),
             recall={"attempts": 1, "intervals_s": []},
@@ -428,14 +449,17 @@ def _voicemail_requests(leave_message: bool) -> list[CallbackRequest]:
         w = World(loop, spec=spec, subscribers=subscribers)
         ids = [w.order(c, employee="Alice") for c in clients]
         await w.run_until_idle()
-        return [w.request(i) for i in ids]
+        with w.sessions() as s:
+            stats = voicemail_stats(s, w.seeded.company_id)
+        return [w.request(i) for i in ids], stats
 
     return run_virtual(main)
 
 
 def test_voicemail_gets_the_prepared_message_after_its_beep_where_allowed() -> None:
     messages = no_beep = 0
-    for req in _voicemail_requests(leave_message=True):
+    requests, stats = _voicemail_requests(leave_message=True)
+    for req in requests:
         (manager,) = legs_by_role(req, 1, "manager")
         (client,) = legs_by_role(req, 1, "client")
         if client.amd_decision != "MACHINE":
@@ -456,10 +480,12 @@ def test_voicemail_gets_the_prepared_message_after_its_beep_where_allowed() -> N
         # ... while the manager, told at once, was let go before it.
         assert manager.ended_at is not None and manager.ended_at <= beep + timedelta(seconds=2)
     assert messages >= 4 and no_beep >= 1
+    assert stats.messages_left == messages  # V4
 
 
 def test_no_message_is_left_where_it_is_not_allowed() -> None:
-    requests = _voicemail_requests(leave_message=False)
+    requests, stats = _voicemail_requests(leave_message=False)
+    assert stats.messages_left == 0
     machines = [
         leg
         for req in requests

@@ -26,6 +26,10 @@ def test_more_attempts_connect_at_least_as_many_requests() -> None:
     assert one["attempts_per_request"] == 1
     assert seven["connected"] >= one["connected"]
     assert seven["attempts_per_request"] > 1
+    # V4: one call cannot rescue its own voicemail; retries rescue some.
+    assert one["requests_hit_voicemail"] > 0 and one["rescued_after_voicemail"] == 0
+    assert seven["voicemail_calls"] >= seven["requests_hit_voicemail"]
+    assert 0 < seven["rescued_after_voicemail"] <= seven["requests_hit_voicemail"]
 
 
 def test_cli_prints_one_json_object(capsys: pytest.CaptureFixture[str]) -> None:
@@ -39,6 +43,8 @@ def test_cli_prints_one_json_object(capsys: pytest.CaptureFixture[str]) -> None:
         "median_seconds_to_connect",
         "attempts_per_request",
         "voicemail_counted_as_connected",
+        "voicemail_share",
+        "rescued_after_voicemail",
     ):
         assert key in report
     assert report["requests"] == 20

@@ -33,6 +33,7 @@ from dialback.services.callbacks import Order, OrderRejected, RateLimited, order
 from dialback.services.engine import Engine
 from dialback.services.flow import leg_tag
 from dialback.services.seeding import CompanySpec, DepartmentSpec, EmployeeSpec, create_company
+from dialback.services.voicemail_stats import VoicemailStats, voicemail_stats
 
 EPOCH = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # a Monday
 BUSINESS_DAYS = 5
@@ -51,6 +52,7 @@ class SimulationResult:
     connect_seconds: list[float]
     voicemail_counted_as_connected: int
     machine_manager_counted_as_connected: int
+    voicemail: VoicemailStats  # V4, as the product counts it
     policy: str
     seed: int
 
@@ -72,6 +74,12 @@ class SimulationResult:
             "attempts_per_request": round(self.attempts / accepted, 3) if accepted else 0.0,
             "voicemail_counted_as_connected": self.voicemail_counted_as_connected,
             "machine_manager_counted_as_connected": self.machine_manager_counted_as_connected,
+            # V4: answered client calls the detector heard as voicemail, the requests
+            # they hit, and how many of those a later attempt rescued.
+            "voicemail_calls": self.voicemail.voicemail_calls,
+            "voicemail_share": self.voicemail.voicemail_share,
+            "requests_hit_voicemail": self.voicemail.requests_hit_voicemail,
+            "rescued_after_voicemail": self.voicemail.rescued,
         }
 
 
@@ -171,15 +179,23 @@ def simulate_recall(*, seed: int, requests: int, policy: str | None = None) -> S
             engine.stop_when_idle()
 
         await asyncio.gather(arrivals(), engine.run())
-        return _collect(sessions, net, seed, policy or "widget_default", requests, rejected)
+        policy_name = policy or "widget_default"
+        return _collect(sessions, net, seeded.company_id, seed, policy_name, requests, rejected)
 
     return run_virtual(main)
 
 
 def _collect(
-    sessions: Any, net: SimulatedNetwork, seed: int, policy: str, requests: int, rejected: int
+    sessions: Any,
+    net: SimulatedNetwork,
+    company_id: int,
+    seed: int,
+    policy: str,
+    requests: int,
+    rejected: int,
 ) -> SimulationResult:
     with sessions() as s:
+        v4 = voicemail_stats(s, company_id)
         rows = list(s.scalars(select(CallbackRequest)))
         attempts = int(s.scalar(select(func.count(Attempt.id))) or 0)
         states = [r.state for r in rows]
@@ -216,6 +232,7 @@ def _collect(
         connect_seconds=seconds,
         voicemail_counted_as_connected=voicemail,
         machine_manager_counted_as_connected=machine_manager,
+        voicemail=v4,
         policy=policy,
         seed=seed,
     )

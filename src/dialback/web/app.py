@@ -13,7 +13,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from dialback.bootstrap import Container
 from dialback.web.metrics import ApiMetrics
-from dialback.web.routes import access, admin, callbacks, events, health, widgets
+from dialback.web.routes import access, admin, callbacks, events, health, stats, widgets
 from dialback.web.ui import install_ui
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def create_app(container: Container, *, run_engine: bool = False) -> FastAPI:
     app.state.metrics = ApiMetrics(container)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (callbacks, admin, widgets, access, events):
+    for module in (callbacks, admin, widgets, access, events, stats):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

@@ -435,3 +435,17 @@ class Deleted(BaseModel):
     id: int
     deleted: bool = Field(description="False: still referenced, so deactivated instead")
     detail: str
+
+
+# --- statistics (V4) ---------------------------------------------------------------------
+
+
+class VoicemailStatsOut(BaseModel):
+    requests: int = Field(description="callback requests created in the window")
+    answered_client_calls: int = Field(description="client legs answered, by anyone or anything")
+    voicemail_calls: int = Field(description="... of which the detector heard a machine")
+    voicemail_share: float | None = Field(description="voicemail_calls / answered_client_calls")
+    requests_hit_voicemail: int = Field(description="requests with at least one voicemail call")
+    rescued: int = Field(description="... of which reached a real conversation later")
+    rescued_share: float | None = Field(description="rescued / requests_hit_voicemail")
+    messages_left: int = Field(description="V3: prepared messages played after a beep")

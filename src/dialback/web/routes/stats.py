@@ -1,0 +1,41 @@
+"""Statistics over a company's callback requests (V4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+
+from dialback.services.voicemail_stats import voicemail_stats
+from dialback.web.deps import AdminDep, CompanyDep, SessionDep
+from dialback.web.errors import invalid
+from dialback.web.routes.callbacks import as_utc
+from dialback.web.schemas import VoicemailStatsOut
+
+router = APIRouter(prefix="/stats", tags=["stats"])
+
+
+@router.get("/voicemail", response_model=VoicemailStatsOut)
+def get_voicemail_stats(
+    _: AdminDep,
+    session: SessionDep,
+    company: CompanyDep,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+) -> VoicemailStatsOut:
+    """V4: the share of answered client calls that hit voicemail, and the share of
+    those requests rescued by a later attempt; over requests created in the window."""
+    created_from, created_to = as_utc(created_from), as_utc(created_to)
+    if created_from and created_to and created_to < created_from:
+        raise invalid("created_to", "must not be before created_from", where="query")
+    stats = voicemail_stats(session, company.id, created_from=created_from, created_to=created_to)
+    return VoicemailStatsOut(
+        requests=stats.requests,
+        answered_client_calls=stats.answered_client_calls,
+        voicemail_calls=stats.voicemail_calls,
+        voicemail_share=stats.voicemail_share,
+        requests_hit_voicemail=stats.requests_hit_voicemail,
+        rescued=stats.rescued,
+        rescued_share=stats.rescued_share,
+        messages_left=stats.messages_left,
+    )
