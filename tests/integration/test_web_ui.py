@@ -463,7 +463,7 @@ def test_the_widget_form_switches_the_voicemail_message(
             assert s.scalar(select(Widget.leave_message).where(Widget.id == 1)) is expected
 
 
-def test_the_call_card_shows_the_voicemail_verdict_beep_and_message(
+def test_the_call_card_and_the_admins_board_show_voicemail_and_message(
     client: TestClient, container: Container
 ) -> None:
     n = ids(container)
@@ -483,3 +483,10 @@ def test_the_call_card_shows_the_voicemail_verdict_beep_and_message(
     card = client.get(f"/calls/{rid}", headers={"Accept-Language": "en"}).text
     assert "MACHINE (2400 ms)" in card and "beep at 6200 ms" in card
     assert "message left at" in card
+    # V4 on the admin's board: company-wide, so not on an employee's.
+    board = client.get("/board", headers={"Accept-Language": "en"}).text
+    assert "voicemail answered 100% of the answered client calls (1 of 1)" in board
+    assert "0 of the 1 requests it met were rescued later; messages left: 1." in board
+    sign_in(client, "anna")
+    page = client.get("/board").text
+    assert 'id="board"' in page and 'id="voicemail-week"' not in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,6 +17,7 @@ from dialback.bootstrap import Container
 from dialback.services.callbacks import block_visitor
 from dialback.services.users import Role, Viewer
 from dialback.services.visibility import visible_requests
+from dialback.services.voicemail_stats import voicemail_stats
 from dialback.web.deps import ContainerDep, PathId
 from dialback.web.routes.events import event_stream
 from dialback.web.ui.common import CsrfDep, PageError, SignedDep, company_time, render
@@ -25,10 +27,17 @@ router = APIRouter(include_in_schema=False)
 
 
 def _board_context(container: Container, viewer: Viewer) -> dict[str, Any]:
+    now = container.clock.now()
     with container.sessions() as s:
         company = company_of(s, viewer)
+        # V4, company-wide: for admins only (others see their own calls alone).
+        week = now - timedelta(days=7)
+        voicemail = (
+            voicemail_stats(s, viewer.company_id, created_from=week) if viewer.is_admin else None
+        )
         return {
-            "board": board(s, viewer, now=container.clock.now()),
+            "board": board(s, viewer, now=now),
+            "voicemail": voicemail,
             "at": lambda when, fmt="%H:%M:%S": company_time(company, when, fmt),
             "timezone": company.timezone if company else "UTC",
         }
