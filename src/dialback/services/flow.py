@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -343,46 +343,38 @@ class AttemptFlow:
         A machine heard up to a hang-up (a carrier announcement, a greeting cut
         short) is still a machine: that verdict is returned with the leg ended.
         """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._timers.amd_timeout_s
-        while (left := deadline - loop.time()) > 0:
-            event = await live.handle.next_event(timeout=left)
-            if event is None:
-                break
-            if event.kind is LegEventKind.AMD and event.verdict is not None:
-                v = event.verdict
-                if event.after_hangup and v.decision is not Decision.MACHINE:
-                    continue  # a person (or nobody) who hung up: the ENDED that follows
-                self._set_leg(
-                    live, amd_decision=str(v.decision), amd_at_ms=v.decided_at_ms,
-                    beep_at_ms=v.beep_at_ms,
-                )  # fmt: skip
-                if event.after_hangup:
-                    live.outcome = Outcome.ANSWERED_MACHINE
-                    self._end_leg_row(live, by="remote", outcome=live.outcome)
-                return v
-            if event.kind in (LegEventKind.ENDED, LegEventKind.FAILED):
-                self._end_leg_row(live, by="remote")
-                return None
-        return None
+
+        def verdict(e: LegEvent) -> bool:
+            # After a hang-up only a machine counts: a person (or nobody) who hung up
+            # is the ENDED that follows.
+            return (
+                e.kind is LegEventKind.AMD
+                and e.verdict is not None
+                and (not e.after_hangup or e.verdict.decision is Decision.MACHINE)
+            )
+
+        event = await self._next(live, verdict, self._timers.amd_timeout_s)
+        if event is None or event.verdict is None:
+            return None
+        v = event.verdict
+        self._set_leg(
+            live, amd_decision=str(v.decision), amd_at_ms=v.decided_at_ms, beep_at_ms=v.beep_at_ms
+        )
+        if event.after_hangup:
+            live.outcome = Outcome.ANSWERED_MACHINE
+            self._end_leg_row(live, by="remote", outcome=live.outcome)
+        return v
 
     async def _leave_message(self, live: _LiveLeg, verdict: Verdict) -> None:
         """V3: wait for the greeting's beep, then play the prepared message to its end.
         No beep, no message: spoken into a greeting it would be cut off or lost."""
         if verdict.beep_at_ms is None:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + self._timers.beep_wait_s
-            while True:
-                left = deadline - loop.time()
-                event = await live.handle.next_event(timeout=left) if left > 0 else None
-                if event is None:
-                    return
-                if event.kind is LegEventKind.BEEP:
-                    self._set_leg(live, beep_at_ms=event.at_ms)
-                    break
-                if event.kind in (LegEventKind.ENDED, LegEventKind.FAILED):
-                    self._end_leg_row(live, by="remote")
-                    return
+            beep = await self._next(
+                live, lambda e: e.kind is LegEventKind.BEEP, self._timers.beep_wait_s
+            )
+            if beep is None:
+                return
+            self._set_leg(live, beep_at_ms=beep.at_ms)
         if await self._say(live, "voicemail_message"):
             self._set_leg(live, message_left_at=self._clock.now())
 
@@ -392,18 +384,30 @@ class AttemptFlow:
         if live.ended:
             return False
         await live.handle.play(prompt)
+        played = await self._next(
+            live,
+            lambda e: e.kind is LegEventKind.PLAYED and e.prompt == prompt,
+            self._timers.prompt_timeout_s,
+        )
+        return played is not None
+
+    async def _next(
+        self, live: _LiveLeg, wanted: Callable[[LegEvent], bool], timeout: float
+    ) -> LegEvent | None:
+        """The first event ``wanted`` within ``timeout`` seconds; None when time runs
+        out or the far end hangs up first (its leg row is then ended)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._timers.prompt_timeout_s
+        deadline = loop.time() + timeout
         while (left := deadline - loop.time()) > 0:
             event = await live.handle.next_event(timeout=left)
             if event is None:
-                break
-            if event.kind is LegEventKind.PLAYED and event.prompt == prompt:
-                return True
+                return None
+            if wanted(event):
+                return event
             if event.kind in (LegEventKind.ENDED, LegEventKind.FAILED):
                 self._end_leg_row(live, by="remote")
-                return False
-        return False
+                return None
+        return None
 
     async def _dial_client(
         self, spec: AttemptSpec, manager: _LiveLeg

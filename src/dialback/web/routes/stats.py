@@ -29,13 +29,4 @@ def get_voicemail_stats(
     if created_from and created_to and created_to < created_from:
         raise invalid("created_to", "must not be before created_from", where="query")
     stats = voicemail_stats(session, company.id, created_from=created_from, created_to=created_to)
-    return VoicemailStatsOut(
-        requests=stats.requests,
-        answered_client_calls=stats.answered_client_calls,
-        voicemail_calls=stats.voicemail_calls,
-        voicemail_share=stats.voicemail_share,
-        requests_hit_voicemail=stats.requests_hit_voicemail,
-        rescued=stats.rescued,
-        rescued_share=stats.rescued_share,
-        messages_left=stats.messages_left,
-    )
+    return VoicemailStatsOut.model_validate(stats, from_attributes=True)
