@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from dialback.adapters.clock import SystemClock
 from dialback.adapters.db.migrate import upgrade
 from dialback.adapters.db.session import make_engine, make_session_factory
-from dialback.adapters.db.tables import Attempt, CallbackRequest, InboundCall, Widget
+from dialback.adapters.db.tables import Attempt, CallbackRequest, InboundCall, Leg, Widget
 from dialback.adapters.sip.pool import PoolSettings, SipTelephony
 from dialback.adapters.sip.trunks import TrunkConfig
 from dialback.bench import audio
@@ -346,38 +346,38 @@ def test_client_voice_reaches_the_manager(rig: Rig, tmp_path: Path) -> None:
     assert client_rms > 500 and manager_rms > 0.5 * client_rms
 
 
+def _one_voicemail_attempt(
+    rig: Rig, tmp: Path, prefix: str, *, leave_message: bool = False
+) -> tuple[CallbackRequest, Leg, Leg]:
+    """Talker Tom answers, then the client ``prefix``, once; (request, manager, client).
+    The client's machine is VOICEMAIL: the request fails with its one attempt (V2)."""
+    req = _run_flow(
+        rig,
+        tmp,
+        **_alone("Talker Tom"),
+        client=CLIENT.format(prefix),
+        spec=_company(recall={"attempts": 1, "intervals_s": []}, leave_message=leave_message),
+    )
+    assert req.state == "failed" and req.customer_status == "VOICEMAIL"
+    legs = {leg.role: leg for leg in req.attempts[0].legs}
+    assert legs["client"].amd_decision == "MACHINE"
+    return req, legs["manager"], legs["client"]
+
+
 def test_voicemail_on_the_client_leg_is_detected_and_never_bridged(
     rig: Rig, tmp_path: Path
 ) -> None:
-    req = _run_flow(
-        rig,
-        tmp_path,
-        **_alone("Talker Tom"),
-        client=CLIENT.format("777"),
-        spec=_company(recall={"attempts": 1, "intervals_s": []}),
-    )
-    assert req.state == "failed" and req.customer_status == "VOICEMAIL"
-    client = next(leg for leg in req.attempts[0].legs if leg.role == "client")
-    assert client.amd_decision == "MACHINE" and client.outcome == "answered_machine"
+    _, manager, client = _one_voicemail_attempt(rig, tmp_path, "777")
+    assert client.outcome == "answered_machine"
     assert client.state == "ended" and client.recording_path is None  # never bridged
-    manager = next(leg for leg in req.attempts[0].legs if leg.role == "manager")
     assert manager.amd_decision == "HUMAN"
 
 
 def test_the_prepared_message_is_played_whole_after_the_voicemails_beep(
     rig: Rig, tmp_path: Path
 ) -> None:
-    req = _run_flow(
-        rig,
-        tmp_path,
-        **_alone("Talker Tom"),
-        client=CLIENT.format("777"),
-        spec=_company(recall={"attempts": 1, "intervals_s": []}, leave_message=True),
-    )
-    assert req.state == "failed" and req.customer_status == "VOICEMAIL"
-    client = next(leg for leg in req.attempts[0].legs if leg.role == "client")
-    manager = next(leg for leg in req.attempts[0].legs if leg.role == "manager")
-    assert client.amd_decision == "MACHINE" and client.beep_at_ms is not None
+    _, manager, client = _one_voicemail_attempt(rig, tmp_path, "777", leave_message=True)
+    assert client.beep_at_ms is not None
     assert client.answered_at and client.message_left_at and client.ended_at and manager.ended_at
     # V3: the 1.25 s message starts after the beep and is played to its end before the BYE;
     # the manager was told and let go first.
@@ -390,16 +390,8 @@ def test_the_prepared_message_is_played_whole_after_the_voicemails_beep(
 def test_announcement_that_hangs_up_before_a_verdict_is_still_a_machine(
     rig: Rig, tmp_path: Path
 ) -> None:
-    req = _run_flow(
-        rig,
-        tmp_path,
-        **_alone("Talker Tom"),
-        client=CLIENT.format("666"),
-        spec=_company(recall={"attempts": 1, "intervals_s": []}),
-    )
-    assert req.state == "failed" and req.customer_status == "VOICEMAIL"
-    client = next(leg for leg in req.attempts[0].legs if leg.role == "client")
-    assert client.amd_decision == "MACHINE" and client.outcome == "answered_machine"
+    req, _, client = _one_voicemail_attempt(rig, tmp_path, "666")
+    assert client.outcome == "answered_machine"
     assert client.hangup_by == "remote" and client.recording_path is None
     assert req.attempts[0].client_outcome == "answered_machine"
 

@@ -157,10 +157,20 @@ def get_callback(request_id: PathId, principal: PrincipalDep, session: SessionDe
     return CallbackOut.model_validate(_visible(session, principal, request_id))
 
 
-def as_utc(at: datetime | None) -> datetime | None:
+def _utc(at: datetime | None) -> datetime | None:
     if at is None or at.tzinfo is not None:
         return at
     return at.replace(tzinfo=UTC)  # a naive filter is read as UTC
+
+
+def created_window(
+    created_from: datetime | None, created_to: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """The ``created_from``/``created_to`` query filters in UTC; 422 when reversed."""
+    created_from, created_to = _utc(created_from), _utc(created_to)
+    if created_from and created_to and created_to < created_from:
+        raise invalid("created_to", "must not be before created_from", where="query")
+    return created_from, created_to
 
 
 @router.get("", response_model=CallbackList)
@@ -178,9 +188,7 @@ def list_callbacks(
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> CallbackList:
     """Requests, newest first. A widget key sees only the requests it created."""
-    created_from, created_to = as_utc(created_from), as_utc(created_to)
-    if created_from and created_to and created_to < created_from:
-        raise invalid("created_to", "must not be before created_from", where="query")
+    created_from, created_to = created_window(created_from, created_to)
     conditions: list[Any] = [CallbackRequest.company_id == principal.company_id]
     if not principal.is_admin:
         conditions.append(CallbackRequest.widget_id == principal.widget_id)

@@ -8,8 +8,7 @@ from fastapi import APIRouter
 
 from dialback.services.voicemail_stats import voicemail_stats
 from dialback.web.deps import AdminDep, CompanyDep, SessionDep
-from dialback.web.errors import invalid
-from dialback.web.routes.callbacks import as_utc
+from dialback.web.routes.callbacks import created_window
 from dialback.web.schemas import VoicemailStatsOut
 
 router = APIRouter(prefix="/stats", tags=["stats"])
@@ -25,8 +24,6 @@ def get_voicemail_stats(
 ) -> VoicemailStatsOut:
     """V4: the share of answered client calls that hit voicemail, and the share of
     those requests rescued by a later attempt; over requests created in the window."""
-    created_from, created_to = as_utc(created_from), as_utc(created_to)
-    if created_from and created_to and created_to < created_from:
-        raise invalid("created_to", "must not be before created_from", where="query")
+    created_from, created_to = created_window(created_from, created_to)
     stats = voicemail_stats(session, company.id, created_from=created_from, created_to=created_to)
     return VoicemailStatsOut.model_validate(stats, from_attributes=True)
