@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     corpus.add_argument(
         "--phrases",
-        choices=("train", "wide", "rich", "heldout"),
+        choices=("train", "wide", "rich", "varied", "heldout"),
         default="train",
         help="phrase bank: the fixed sentences (the default), sentences composed from "
         "parts, the same with more sentence shapes, or held-out sentences no network "

@@ -17,6 +17,7 @@ from typing import Literal
 from dialback.bench import amd_channel as ch
 from dialback.bench import amd_phrases_forms as forms
 from dialback.bench import amd_phrases_heldout as heldout
+from dialback.bench import amd_phrases_varied as varied
 from dialback.bench import amd_phrases_wide as wide
 
 Label = Literal["HUMAN", "MACHINE"]
@@ -201,13 +202,15 @@ def _pick(
 # Where a corpus's words come from. "train": the sentences above, which the corpora
 # up to seed 83 say; "wide": sentences composed from parts (amd_phrases_wide), so a
 # network learns how a call sounds rather than the sentences; "rich": the wide
-# grammar and further sentence shapes for some kinds (amd_phrases_forms);
+# grammar and further sentence shapes for some kinds (amd_phrases_forms); "varied":
+# those and still more shapes and names for every kind (amd_phrases_varied);
 # "heldout": other sentences for every kind (amd_phrases_heldout), never used to
 # train or tune.
 PHRASE_BANKS: dict[str, Callable[[str, str, random.Random], str]] = {
     "train": _pick(PHRASES, NAMES, COMPANIES),
     "wide": wide.compose,
     "rich": forms.compose,
+    "varied": varied.compose,
     "heldout": _pick(heldout.PHRASES, heldout.NAMES, heldout.COMPANIES),
 }
 
