@@ -49,6 +49,8 @@ class LegEventKind(StrEnum):
     ENDED = "ended"  # BYE from the far end after answer
     AMD = "amd"  # the answering-machine detector's verdict on an answered leg (V1)
     BEEP = "beep"  # a machine's greeting ended with a beep after the verdict (V3)
+    # ... or, with no beep, in a silence after its last word (V3)
+    GREETING_END = "greeting_end"
     PLAYED = "played"  # the prompt last asked for has been played to its end
 
 
@@ -61,7 +63,7 @@ class LegEvent:
     verdict: Verdict | None = None  # for AMD
     # For AMD: decided when the far end hung up, from what it had said; ENDED follows.
     after_hangup: bool = False
-    at_ms: int = 0  # for BEEP: from the moment of answer
+    at_ms: int = 0  # for BEEP and GREETING_END: from the moment of answer
     prompt: str = ""  # for PLAYED: which prompt
 
 

@@ -456,8 +456,8 @@ def _voicemail_requests(leave_message: bool) -> tuple[list[CallbackRequest], Voi
     return run_virtual(main)
 
 
-def test_voicemail_gets_the_prepared_message_after_its_beep_where_allowed() -> None:
-    messages = no_beep = 0
+def test_voicemail_gets_the_prepared_message_after_its_greeting_where_allowed() -> None:
+    after_beep = after_silence = 0
     requests, stats = _voicemail_requests(leave_message=True)
     for req in requests:
         (manager,) = legs_by_role(req, 1, "manager")
@@ -467,20 +467,24 @@ def test_voicemail_gets_the_prepared_message_after_its_beep_where_allowed() -> N
             continue
         assert req.attempts[0].state == "failed"  # never bridged
         assert req.attempts[0].client_outcome == "answered_machine"
-        if client.beep_at_ms is None:
-            no_beep += 1  # no beep, no message: it would be spoken into the greeting
-            assert client.message_left_at is None
-            continue
-        messages += 1
         assert client.message_left_at is not None and client.answered_at is not None
+        assert client.amd_at_ms is not None
+        assert client.hangup_by == "us" and client.ended_at >= client.message_left_at
+        if client.beep_at_ms is None:
+            # V3: no beep -- the greeting's end is 2 s of silence after its last word,
+            # and the message (1.25 s) is played whole after that.
+            after_silence += 1
+            verdict = client.answered_at + timedelta(milliseconds=client.amd_at_ms)
+            assert client.message_left_at >= verdict + timedelta(seconds=1.2)
+            continue
+        after_beep += 1
         # V3: after the beep, and played whole (1.25 s) before our BYE ...
         beep = client.answered_at + timedelta(milliseconds=client.beep_at_ms)
         assert client.message_left_at >= beep + timedelta(seconds=1.2)
-        assert client.hangup_by == "us" and client.ended_at >= client.message_left_at
         # ... while the manager, told at once, was let go before it.
         assert manager.ended_at is not None and manager.ended_at <= beep + timedelta(seconds=2)
-    assert messages >= 4 and no_beep >= 1
-    assert stats.messages_left == messages  # V4
+    assert after_beep >= 4 and after_silence >= 1
+    assert stats.messages_left == after_beep + after_silence  # V4
 
 
 def test_no_message_is_left_where_it_is_not_allowed() -> None:

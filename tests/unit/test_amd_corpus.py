@@ -260,5 +260,7 @@ def test_a_phrase_bank_changes_the_words_not_the_scene() -> None:
 
 
 def test_an_unknown_phrase_bank_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="phrases must be one of train, wide, rich, varied, heldout"):
+    with pytest.raises(
+        ValueError, match="phrases must be one of train, wide, rich, varied, heldout"
+    ):
         generate_corpus(tmp_path, seed=1, count=1, phrases="poems")

@@ -116,3 +116,36 @@ def test_special_information_tones_mean_a_carrier_announcement() -> None:
 def test_a_single_tone_in_a_sit_band_is_not_enough() -> None:
     v = classify(Clip().silence(0.3).tone(0.3, hz=914.0).silence(0.5).talk(0.5).silence(3).frames)
     assert v.decision is not Decision.MACHINE or v.reason == "beep"
+
+
+def _stream(frames: list[FrameFeatures]) -> DialbackAmd:
+    amd = DialbackAmd()
+    for f in frames:
+        amd.push(f)
+    return amd
+
+
+def test_a_greeting_without_a_beep_ends_in_two_seconds_of_silence() -> None:
+    """V3: where no beep comes, the message may start once the greeting has ended;
+    a pause between its sentences is not its end."""
+    clip = Clip().silence(0.3).talk(6.5).silence(1.2).talk(2.0)
+    spoken_ms = len(clip.frames) * 20
+    amd = _stream(clip.silence(4).frames)
+    assert amd.verdict is not None and amd.verdict.decision is Decision.MACHINE
+    assert amd.verdict.decided_at_ms < spoken_ms - 3000  # decided during the greeting
+    assert amd.greeting_end_at_ms is not None
+    assert spoken_ms + 1800 <= amd.greeting_end_at_ms <= spoken_ms + 2200  # talk() ends in a pause
+    assert amd.beep_at_ms is None
+
+
+def test_a_beep_ends_the_greeting_before_its_silence_does() -> None:
+    clip = Clip().silence(0.3).talk(6.5).silence(0.8).tone(0.4).silence(4)
+    amd = _stream(clip.frames)
+    assert amd.beep_at_ms is not None
+    assert amd.greeting_end_at_ms is None
+
+
+def test_a_person_has_no_greeting_to_end() -> None:
+    amd = _stream(Clip().silence(0.4).talk(0.5).silence(5).frames)
+    assert amd.verdict is not None and amd.verdict.decision is Decision.HUMAN
+    assert amd.greeting_end_at_ms is None

@@ -366,15 +366,19 @@ class AttemptFlow:
         return v
 
     async def _leave_message(self, live: _LiveLeg, verdict: Verdict) -> None:
-        """V3: wait for the greeting's beep, then play the prepared message to its end.
-        No beep, no message: spoken into a greeting it would be cut off or lost."""
+        """V3: wait for the end of the greeting -- its beep or, where a mailbox has
+        none, the silence after its last word -- then play the prepared message to its
+        end. Neither heard, no message: spoken into a greeting it would be cut off."""
         if verdict.beep_at_ms is None:
-            beep = await self._next(
-                live, lambda e: e.kind is LegEventKind.BEEP, self._timers.beep_wait_s
+            end = await self._next(
+                live,
+                lambda e: e.kind in (LegEventKind.BEEP, LegEventKind.GREETING_END),
+                self._timers.beep_wait_s,
             )
-            if beep is None:
+            if end is None:
                 return
-            self._set_leg(live, beep_at_ms=beep.at_ms)
+            if end.kind is LegEventKind.BEEP:
+                self._set_leg(live, beep_at_ms=end.at_ms)
         if await self._say(live, "voicemail_message"):
             self._set_leg(live, message_left_at=self._clock.now())
 

@@ -31,7 +31,7 @@ from dialback.adapters.simnet.population import (
 )
 from dialback.adapters.simnet.voices import answer_frames
 from dialback.adapters.sip.prompts import generated_seconds
-from dialback.domain.amd.detector import classify
+from dialback.domain.amd.detector import DialbackAmd
 from dialback.domain.amd.frames import Verdict
 from dialback.ports import Clock, DialRequest, Leg, LegEvent, LegEventKind
 
@@ -226,12 +226,18 @@ class SimLeg:
         self._hold = self._after(plan.hold_s, self._far_end_hangup)
         # V1: Dialback's detector listens to what this answer "sounds like".
         if plan.answered_by is not None:
-            verdict = classify(answer_frames(plan.answered_by, self._rng))
-            beep = verdict.beep_at_ms
+            amd = DialbackAmd()
+            for frame in answer_frames(plan.answered_by, self._rng):
+                amd.push(frame)
+            verdict = amd.finish()
+            beep, greeting_end = verdict.beep_at_ms, amd.greeting_end_at_ms
             if beep is not None and beep > verdict.decided_at_ms:
                 # Heard after the verdict: reported then, as BEEP (V3), not in it.
                 self._after(beep / 1000, self._beep, beep)
                 verdict = replace(verdict, beep_at_ms=None)
+            elif greeting_end is not None:
+                # No beep: the greeting's end in silence, when it is heard (V3).
+                self._after(greeting_end / 1000, self._greeting_end, greeting_end)
             self._pending_verdict = verdict
             self._after(verdict.decided_at_ms / 1000, self._amd, verdict)
 
@@ -252,6 +258,10 @@ class SimLeg:
     def _beep(self, at_ms: int) -> None:
         if self.answered:
             self._queue.put_nowait(LegEvent(LegEventKind.BEEP, at_ms=at_ms))
+
+    def _greeting_end(self, at_ms: int) -> None:
+        if self.answered:
+            self._queue.put_nowait(LegEvent(LegEventKind.GREETING_END, at_ms=at_ms))
 
     def _played(self, prompt: str) -> None:
         if self.answered:

@@ -284,6 +284,8 @@ class SipTelephony:
             )
         elif ev == "beep":
             leg.events.put_nowait(LegEvent(LegEventKind.BEEP, at_ms=int(msg["at_ms"])))
+        elif ev == "greeting_end":
+            leg.events.put_nowait(LegEvent(LegEventKind.GREETING_END, at_ms=int(msg["at_ms"])))
         elif ev == "played":
             leg.events.put_nowait(LegEvent(LegEventKind.PLAYED, prompt=str(msg["prompt"])))
         elif ev == "dtmf":

@@ -359,9 +359,13 @@ class Worker:
             elif leg.amd_sent and leg.amd.beep_at_ms is not None:
                 # The greeting's beep, after the verdict: the moment to leave a message (V3).
                 self.emit(ev="beep", leg=leg.id, at_ms=leg.amd.beep_at_ms)
+            elif leg.amd_sent and leg.amd.greeting_end_at_ms is not None:
+                # ... or, where none comes, the silence after the greeting's last word.
+                self.emit(ev="greeting_end", leg=leg.id, at_ms=leg.amd.greeting_end_at_ms)
             machine = leg.amd.verdict is not None and leg.amd.verdict.decision is Decision.MACHINE
             until_ms = BEEP_WINDOW_MS if machine else leg.amd.p.max_ms
-            if leg.amd_sent and (leg.amd.beep_at_ms is not None or frame.t_ms >= until_ms):
+            ended = leg.amd.beep_at_ms is not None or leg.amd.greeting_end_at_ms is not None
+            if leg.amd_sent and (ended or frame.t_ms >= until_ms):
                 leg.features = leg.amd = None  # done listening
                 return
 

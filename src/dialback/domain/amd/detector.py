@@ -85,6 +85,9 @@ class AmdParams:
     # (A carrier announcement ends the call within a second or two of its last word,
     # before the turn gap that would decide it. Measured in the README.)
     model_end_p: float = 0.5
+    # After a MACHINE verdict: a greeting that ends without a beep ends in this much
+    # silence (a mailbox's beep comes within a second of the last word; V3).
+    greeting_end_silence_ms: int = 2000
 
 
 class DialbackAmd:
@@ -106,6 +109,8 @@ class DialbackAmd:
         self._last_t = 0
         self._speech_ms = 0  # all speech heard so far
         self._last_p: float | None = None
+        # After a MACHINE verdict: when the greeting ended in silence without a beep.
+        self.greeting_end_at_ms: int | None = None
 
     def push(self, f: FrameFeatures) -> Verdict | None:
         """Consume one frame; returns the verdict the first time one is reached."""
@@ -117,6 +122,7 @@ class DialbackAmd:
                 # A beep after the decision: keep it for V3 (leave a message).
                 self.verdict = _with_beep(self.verdict, self.beep_at_ms)
         if self.verdict is not None:
+            self._after_verdict(f)
             return None
         if self.beep_at_ms is not None:
             return self._decide(Decision.MACHINE, "beep")
@@ -190,6 +196,34 @@ class DialbackAmd:
                 return self._settle(f.machine_p, "at the end", self.p.model_final_p)
             return self._decide(Decision.NOTSURE, "undecided")
         return None
+
+    def _after_verdict(self, f: FrameFeatures) -> None:
+        """Past a MACHINE verdict, listen on for the end of the greeting: the beep
+        (above), or else a silence of ``greeting_end_silence_ms`` after speech."""
+        if (
+            self.verdict is None
+            or self.verdict.decision is not Decision.MACHINE
+            or self.beep_at_ms is not None
+            or self.greeting_end_at_ms is not None
+        ):
+            return
+        if self._active(f):
+            self._run += 1
+            if self._run * FRAME_MS >= self.p.min_word_ms:
+                self._heard_anything = True
+                self._silence_run = 0
+            return
+        if self._run * FRAME_MS < self.p.min_word_ms:
+            self._silence_run += self._run  # a click inside a silence
+        self._run = 0
+        self._silence_run += 1
+        tone_pending = self._beep is not None and self._beep.candidate_ms is not None
+        if (
+            self._heard_anything
+            and not tone_pending
+            and self._silence_run * FRAME_MS >= self.p.greeting_end_silence_ms
+        ):
+            self.greeting_end_at_ms = f.t_ms + FRAME_MS
 
     def _model_sure(self, p: float) -> Verdict | None:
         """The learned score decides alone once it is sure and speech was heard."""
