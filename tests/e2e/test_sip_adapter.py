@@ -61,6 +61,7 @@ NUMBERS = {
     "300": "answer_echo",  # answers and sends back what it hears
     "555": "answer_dtmf5",  # answers, then presses 5
     "777": "voicemail",  # a greeting, then a beep
+    "778": "voicemail",  # a greeting, then silence: no beep (set up in rig())
 }
 
 
@@ -122,7 +123,12 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         greeting = audio.write_ulaw(work / "greeting.ul", audio.concat(*phrases))
         for prefix, behaviour in NUMBERS.items():
             uases[prefix] = SippUas(
-                behaviour, workdir=work / behaviour, after_ms=1500, audio=person, greeting=greeting
+                behaviour,
+                workdir=work / f"{behaviour}-{prefix}",
+                after_ms=1500,
+                audio=person,
+                greeting=greeting,
+                beep=prefix != "778",
             ).start()
         # A carrier announcement that ends (BYE) 2.8 s in, before the turn gap
         # that would decide it: the detector settles what it heard (V1). Picked so
@@ -383,6 +389,19 @@ def test_the_prepared_message_is_played_whole_after_the_voicemails_beep(
     # the manager was told and let go first.
     beep = client.answered_at + timedelta(milliseconds=client.beep_at_ms)
     assert client.message_left_at - beep >= timedelta(seconds=1.2)
+    assert client.hangup_by == "us" and client.ended_at >= client.message_left_at
+    assert manager.ended_at <= client.message_left_at
+
+
+def test_a_mailbox_without_a_beep_gets_the_message_after_its_greeting(
+    rig: Rig, tmp_path: Path
+) -> None:
+    _, manager, client = _one_voicemail_attempt(rig, tmp_path, "778", leave_message=True)
+    assert client.beep_at_ms is None
+    assert client.answered_at and client.message_left_at and client.ended_at and manager.ended_at
+    # V3: the greeting's last word ends 3.9 s in; 2 s of silence is its end, and the
+    # 1.25 s message is played whole after that, before our BYE.
+    assert client.message_left_at - client.answered_at >= timedelta(seconds=3.8 + 2 + 1.2)
     assert client.hangup_by == "us" and client.ended_at >= client.message_left_at
     assert manager.ended_at <= client.message_left_at
 

@@ -117,7 +117,8 @@ class SippUas(_Sipp):
     voice-like signal is generated when omitted. `after_ms` is the one timing knob:
     ring time of ring_then_answer, talk time of answer_then_bye, delay before the DTMF of
     answer_dtmf5, early-media time of early_media_then_fail. `greeting` (voicemail) is
-    followed by a 1 kHz beep, then silence until the caller hangs up.
+    followed by a 1 kHz beep (none with ``beep=False``: a mailbox that starts recording
+    at the greeting's end), then silence until the caller hangs up.
     """
 
     kind = "uas"
@@ -132,6 +133,7 @@ class SippUas(_Sipp):
         audio: Path | None = None,
         after_ms: int = 1000,
         greeting: Path | None = None,
+        beep: bool = True,
         start_timeout_s: float = 10.0,
     ) -> None:
         self.behaviour = UasBehaviour(behaviour)
@@ -141,12 +143,16 @@ class SippUas(_Sipp):
         self.start_timeout_s = start_timeout_s
         self.audio = _ulaw_file(audio, self.dir / "voice.ul", seed=self.port)
         self.greeting = greeting
+        self.beep = beep
 
     def _plan(self) -> UasPlan:
         if self.behaviour is not UasBehaviour.VOICEMAIL:
             return UasPlan(audio=self.audio, after_ms=self.after_ms)
         greeting = _ulaw_file(self.greeting, self.dir / "greeting.ul", seed=7, seconds=2.5)
-        beep = audio.concat(audio.silence(0.2), audio.tone(1000, 0.5), audio.silence(0.3))
+        beep = audio.concat(
+            audio.silence(0.2), audio.tone(1000, 0.5) if self.beep else audio.silence(0.5)
+        )
+        beep = audio.concat(beep, audio.silence(0.3))
         combined = self.dir / "greeting-beep.ul"
         combined.write_bytes(greeting.read_bytes() + audio.ulaw_encode(beep))
         silence = audio.write_ulaw(self.dir / "silence.ul", audio.silence(1.0))
