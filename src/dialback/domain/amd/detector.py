@@ -154,10 +154,7 @@ class DialbackAmd:
             ):
                 return self._decide(Decision.MACHINE, f"talk>{self.p.machine_talk_ms}ms")
         else:
-            if self._run * FRAME_MS < self.p.min_word_ms:
-                self._silence_run += self._run  # a click inside a silence
-            self._run = 0
-            self._silence_run += 1
+            self._silent_frame()
             silence_ms = self._silence_run * FRAME_MS
             if self._turn_started:
                 if self._talk_ms <= self.p.short_talk_ms:
@@ -166,11 +163,10 @@ class DialbackAmd:
                     needed = self.p.long_end_silence_ms
                 else:
                     needed = self.p.end_silence_ms
-                tone_pending = self._beep is not None and self._beep.candidate_ms is not None
                 if (
                     silence_ms >= needed
                     and self._talk_ms <= self.p.human_max_talk_ms
-                    and not tone_pending  # a beep being confirmed ends a greeting
+                    and not self._tone_pending()
                     and (
                         f.machine_p is None
                         or f.machine_p < self.p.model_veto_p
@@ -213,17 +209,23 @@ class DialbackAmd:
                 self._heard_anything = True
                 self._silence_run = 0
             return
+        self._silent_frame()
+        if (
+            self._heard_anything
+            and not self._tone_pending()
+            and self._silence_run * FRAME_MS >= self.p.greeting_end_silence_ms
+        ):
+            self.greeting_end_at_ms = f.t_ms + FRAME_MS
+
+    def _silent_frame(self) -> None:
         if self._run * FRAME_MS < self.p.min_word_ms:
             self._silence_run += self._run  # a click inside a silence
         self._run = 0
         self._silence_run += 1
-        tone_pending = self._beep is not None and self._beep.candidate_ms is not None
-        if (
-            self._heard_anything
-            and not tone_pending
-            and self._silence_run * FRAME_MS >= self.p.greeting_end_silence_ms
-        ):
-            self.greeting_end_at_ms = f.t_ms + FRAME_MS
+
+    def _tone_pending(self) -> bool:
+        """A beep is being confirmed: it ends a greeting, not a turn."""
+        return self._beep is not None and self._beep.candidate_ms is not None
 
     def _model_sure(self, p: float) -> Verdict | None:
         """The learned score decides alone once it is sure and speech was heard."""
