@@ -16,7 +16,6 @@ stay reproducible; written without the held-out bank's sentences.
 from __future__ import annotations
 
 import random
-import re
 
 from dialback.bench import amd_phrases_forms as forms
 from dialback.bench import amd_phrases_wide as wide
@@ -532,10 +531,4 @@ def compose(kind: str, language: str, rng: random.Random) -> str:
         *forms.FORMS.get(kind, {}).get(language, ()),
         *FORMS.get(kind, {}).get(language, ()),
     )
-    slots = rng.choice(shapes)
-    words = [rng.choice(slot) for slot in slots]
-    text = re.sub(r" ([?.,!])", r"\1", " ".join(w for w in words if w))
-    names = wide.NAMES[language] + NAMES[language]
-    companies = wide.COMPANIES[language] + COMPANIES[language]
-    text = text.format(name=rng.choice(names), company=rng.choice(companies))
-    return text[:1].upper() + text[1:]
+    return wide.fill(rng.choice(shapes), language, rng, NAMES[language], COMPANIES[language])

@@ -569,9 +569,19 @@ def compose(kind: str, language: str, rng: random.Random) -> str:
     return fill(GRAMMAR[kind][language], language, rng)
 
 
-def fill(slots: Slots, language: str, rng: random.Random) -> str:
-    """A choice per slot, joined, names and companies filled in."""
+def fill(
+    slots: Slots,
+    language: str,
+    rng: random.Random,
+    names: tuple[str, ...] = (),
+    companies: tuple[str, ...] = (),
+) -> str:
+    """A choice per slot, joined, names and companies filled in (from NAMES and
+    COMPANIES, and any further ones given)."""
     words = [rng.choice(slot) for slot in slots]
     text = re.sub(r" ([?.,!])", r"\1", " ".join(w for w in words if w))  # "Hello ?" -> "Hello?"
-    text = text.format(name=rng.choice(NAMES[language]), company=rng.choice(COMPANIES[language]))
+    text = text.format(
+        name=rng.choice(NAMES[language] + names),
+        company=rng.choice(COMPANIES[language] + companies),
+    )
     return text[:1].upper() + text[1:]
