@@ -7,6 +7,8 @@ the same code that runs on the simulated network; only the Telephony differs.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
 import wave
 from collections.abc import Iterator
@@ -28,7 +30,7 @@ from dialback.adapters.sip.trunks import TrunkConfig
 from dialback.bench import audio
 from dialback.bench.amd_corpus import render_clip, write_pcm_wav
 from dialback.bench.kamailio import Kamailio
-from dialback.bench.rigproc import free_udp_port
+from dialback.bench.rigproc import free_sip_port
 from dialback.bench.sipp import SippUac, SippUas, UacResult
 from dialback.domain.outcomes import Outcome, outcome_from_sip
 from dialback.ports import DialRequest, LegEventKind
@@ -85,7 +87,7 @@ class Rig:
         }
         settings = PoolSettings(
             workers=1,
-            first_sip_port=free_udp_port(),
+            first_sip_port=free_sip_port(),
             rtp_ports=(12000, 13999),
             prompts_dir=self.work / "prompts",
             **kw,  # type: ignore[arg-type]
@@ -504,7 +506,7 @@ def test_registration_with_digest_auth(tmp_path: Path) -> None:
             )  # fmt: skip
             settings = PoolSettings(
                 workers=1,
-                first_sip_port=free_udp_port(),
+                first_sip_port=free_sip_port(),
                 rtp_ports=(14000, 14999),
                 prompts_dir=tmp_path / "prompts",
             )
@@ -585,7 +587,7 @@ def test_peer_that_vanishes_mid_call_ends_the_leg_with_a_clear_reason(
     async def main() -> tuple[str, float]:
         settings = PoolSettings(
             workers=1,
-            first_sip_port=free_udp_port(),
+            first_sip_port=free_sip_port(),
             rtp_ports=(15000, 15999),
             prompts_dir=tmp_path / "prompts",
             rtp_timeout_s=2,
@@ -612,6 +614,95 @@ def test_peer_that_vanishes_mid_call_ends_the_leg_with_a_clear_reason(
     assert after < 10
 
 
+def _worker_children() -> list[int]:
+    """Live SIP worker processes whose parent is this test process."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        state, ppid = stat[stat.rfind(")") + 2 :].split()[:2]
+        if int(ppid) == os.getpid() and state != "Z" and b"dialback.adapters.sip.worker" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_worker_whose_port_is_taken_fails_the_start_at_once_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    # The worker binds UDP+TCP on its port and TCP on the next one (TLS). Another
+    # program holding that TCP port made a worker exit at start in CI; the pool
+    # then waited out its start timeout while restarting it over and over.
+    port = free_sip_port()
+    squatter = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    squatter.bind(("127.0.0.1", port + 1))
+    squatter.listen()
+
+    async def main() -> str:
+        settings = PoolSettings(
+            workers=1,
+            first_sip_port=port,
+            rtp_ports=(18000, 18999),
+            prompts_dir=tmp_path / "prompts",
+            start_timeout_s=300,  # a pool that waits for it would fail the test by timing out
+        )
+        tel = SipTelephony(settings=settings, trunks=lambda _n: TrunkConfig("t", "127.0.0.1", 9))
+        with pytest.raises(RuntimeError) as caught:
+            await asyncio.wait_for(tel.start(), 60)
+        await asyncio.sleep(0.5)  # a restart, if one were scheduled, would spawn by now
+        return str(caught.value)
+
+    try:
+        message = asyncio.run(main())
+    finally:
+        squatter.close()
+    assert "exited" in message and str(port + 1) in message
+    assert _worker_children() == []
+
+
+def test_a_worker_that_dies_is_restarted_and_takes_calls_again(tmp_path: Path) -> None:
+    peer = SippUas("answer", workdir=tmp_path / "peer").start()
+    trunk = TrunkConfig("t", "127.0.0.1", peer.port)
+
+    async def main() -> tuple[int, int, LegEventKind | None]:
+        settings = PoolSettings(
+            workers=1,
+            first_sip_port=free_sip_port(),
+            rtp_ports=(19000, 19999),
+            prompts_dir=tmp_path / "prompts",
+        )
+        async with SipTelephony(settings=settings, trunks=lambda _n: trunk) as tel:
+            (first,) = tel.worker_pids()
+            os.kill(first, signal.SIGKILL)
+            for _ in range(200):
+                await asyncio.sleep(0.05)
+                if tel.worker_pids() not in ([], [first]):
+                    break
+            (second,) = tel.worker_pids()
+            leg = await tel.originate(
+                DialRequest(number="+16502530001", trunk="t", caller_id=None, tag="r")
+            )
+            kind = None
+            while (event := await leg.next_event(timeout=10)) is not None:
+                kind = event.kind
+                if kind in (LegEventKind.ANSWERED, LegEventKind.FAILED):
+                    break
+            await leg.hangup()
+            return first, second, kind
+
+    try:
+        first, second, kind = asyncio.run(main())
+    finally:
+        peer.stop()
+    assert second != first
+    assert kind is LegEventKind.ANSWERED
+    assert _worker_children() == []
+
+
 def test_blind_transfer_by_refer_completes(tmp_path: Path) -> None:
     peer = SippUas("accept_refer", workdir=tmp_path / "refer").start()
     trunk = TrunkConfig("t", "127.0.0.1", peer.port)
@@ -619,7 +710,7 @@ def test_blind_transfer_by_refer_completes(tmp_path: Path) -> None:
     async def main() -> tuple[bool, str, LegEventKind | None]:
         settings = PoolSettings(
             workers=1,
-            first_sip_port=free_udp_port(),
+            first_sip_port=free_sip_port(),
             rtp_ports=(16000, 16999),
             prompts_dir=tmp_path / "prompts",
         )
@@ -649,7 +740,7 @@ def test_inbound_call_is_answered_prompted_and_recorded_as_missed(tmp_path: Path
     upgrade(db)
     sessions = make_session_factory(db)
     desk = InboundDesk(sessions=sessions, clock=SystemClock())
-    port = free_udp_port()
+    port = free_sip_port()
 
     async def main() -> UacResult:
         settings = PoolSettings(

@@ -35,6 +35,31 @@ def free_udp_port(host: str = HOST) -> int:
     raise RuntimeError("no free UDP port")
 
 
+def free_sip_port(host: str = HOST, *, count: int = 1) -> int:
+    """A port P for `count` baresip workers: worker i binds UDP and TCP on P+i and TCP
+    on P+i+1 (its TLS listener), so every one of those must be free, not just UDP P
+    (a TCP socket on P+1 once made a worker fail with "Address already in use")."""
+    for _ in range(50):
+        base = free_udp_port(host)
+        wanted = [(socket.SOCK_DGRAM, base + i) for i in range(count)]
+        wanted += [(socket.SOCK_STREAM, base + i) for i in range(count + 1)]
+        if base + count >= 65536 or any(base + i in _handed_out for i in range(1, count + 1)):
+            continue
+        if all(_bindable(host, kind, port) for kind, port in wanted):
+            _handed_out.update(range(base, base + count + 1))
+            return base
+    raise RuntimeError("no free SIP port range")
+
+
+def _bindable(host: str, kind: socket.SocketKind, port: int) -> bool:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def free_port_pair(host: str = HOST, *, span: int = 4) -> int:
     """An even port P with P..P+span-1 free: RTP on P, RTCP on P+1 (RFC 3550 11), and
     sipp's second media socket on P+2 (its "video" port) with RTCP on P+3."""

@@ -21,6 +21,7 @@ from typing import Any
 
 from dialback.adapters.sip.pool import PoolSettings, SipLeg, SipTelephony
 from dialback.adapters.sip.trunks import TrunkConfig
+from dialback.bench.rigproc import free_sip_port
 from dialback.bench.sipp import SippUas
 from dialback.bench.sipp_scenarios import UasBehaviour
 from dialback.ports import DialRequest, LegEventKind
@@ -99,7 +100,7 @@ async def _one_call(tel: SipTelephony, tally: _Tally, *, hold_s: float, ring_s: 
 
 
 async def run_sip_bench(
-    *, calls: int, cps: float, workers: int = 4, hold_s: float = 3.0, first_port: int = 25060
+    *, calls: int, cps: float, workers: int = 4, hold_s: float = 3.0, first_port: int | None = None
 ) -> dict[str, Any]:
     if calls < 1 or cps <= 0:
         raise ValueError("calls must be >= 1 and cps > 0")
@@ -111,7 +112,7 @@ async def run_sip_bench(
         trunk = TrunkConfig("bench", host, int(port))
         settings = PoolSettings(
             workers=workers,
-            first_sip_port=first_port,
+            first_sip_port=first_port or free_sip_port(count=workers),
             rtp_ports=(30000, 30000 + 400 * workers * 2 - 1),
             prompts_dir=work / "prompts",
         )

@@ -9,7 +9,8 @@ calls per user agent and 256 calls with audio per process, so a call is never
 answered and then dropped). When every worker is full, the leg fails at once
 with code 503 "capacity" -- a carrier-side error that retries later, never a
 half-placed call. A worker that dies fails its legs (code 0, ENDED) and is
-restarted.
+restarted. A worker that exits before it is ready (its ports taken) fails the
+pool's start at once, and the workers already started are stopped with it.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ class _Worker:
     # outcomes are matched here, not through the (already removed) leg.
     transfers: dict[str, asyncio.Future[tuple[bool, str]]] = field(default_factory=dict)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    started: bool = False  # was ready once: only such a worker is restarted when it dies
     alive: bool = False
     reader: asyncio.Task[None] | None = None
 
@@ -150,6 +152,7 @@ class SipTelephony:
         self._workers: list[_Worker] = []
         self._ids = itertools.count(1)
         self._closing = False
+        self._restarts: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> SipTelephony:
         await self.start()
@@ -169,7 +172,13 @@ class SipTelephony:
         for i in range(s.workers):
             rtp = (first + i * span, first + (i + 1) * span - 1)
             self._workers.append(_Worker(i, s.first_sip_port + i, rtp, s.prompts_dir))
-        await asyncio.gather(*(self._spawn(w) for w in self._workers))
+        results = await asyncio.gather(
+            *(self._spawn(w) for w in self._workers), return_exceptions=True
+        )
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            await self.close()  # the workers that did start: none is left behind
+            raise failures[0]
 
     async def _spawn(self, w: _Worker) -> None:
         s = self._settings
@@ -193,13 +202,29 @@ class SipTelephony:
         )
         w.alive = True
         w.reader = asyncio.ensure_future(self._read(w))
-        try:
-            await asyncio.wait_for(w.ready.wait(), s.start_timeout_s)
-        except TimeoutError:
-            raise RuntimeError(f"SIP worker {w.index} did not start") from None
+        ready = asyncio.ensure_future(w.ready.wait())
+        await asyncio.wait(
+            {ready, w.reader}, timeout=s.start_timeout_s, return_when=asyncio.FIRST_COMPLETED
+        )
+        if w.ready.is_set():
+            w.started = True
+            return
+        ready.cancel()
+        if w.reader.done():  # it exited: its reason is on stderr (the worker's traceback)
+            code = await w.proc.wait()
+            raise RuntimeError(
+                f"SIP worker {w.index} exited with code {code} before it was ready "
+                f"(are UDP/TCP port {w.sip_port} and TCP port {w.sip_port + 1} free?)"
+            )
+        w.proc.kill()
+        await w.proc.wait()
+        raise RuntimeError(f"SIP worker {w.index} did not start in {s.start_timeout_s:g} s")
 
     async def close(self) -> None:
         self._closing = True
+        for restart in list(self._restarts):
+            restart.cancel()
+        await asyncio.gather(*self._restarts, return_exceptions=True)
         for w in self._workers:
             if w.alive:
                 with contextlib.suppress(ConnectionError):
@@ -236,9 +261,17 @@ class SipTelephony:
                 leg.done = True
                 leg.events.put_nowait(LegEvent(LegEventKind.FAILED, 0, "SIP worker stopped"))
         w.legs.clear()
-        if not self._closing:
+        if not self._closing and w.started:
             log.error("SIP worker %s died; restarting it", w.index)
-            asyncio.ensure_future(self._spawn(w))
+            restart = asyncio.ensure_future(self._restart(w))
+            self._restarts.add(restart)
+            restart.add_done_callback(self._restarts.discard)
+
+    async def _restart(self, w: _Worker) -> None:
+        try:
+            await self._spawn(w)
+        except RuntimeError as exc:  # its port was taken meanwhile: the others go on
+            log.error("%s; it stays down", exc)
 
     def _dispatch(self, w: _Worker, msg: dict[str, Any]) -> None:
         ev = msg["ev"]
