@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from dialback.adapters.amd import AudioFileError, FeatureExtractor, decode_wav, read_audio
+from dialback.adapters.amd.features import MODEL_SPEECH_FLOOR
 from dialback.bench.audio import ulaw_decode, ulaw_encode, voice_like
-from dialback.domain.amd.frames import FrameFeatures
+from dialback.domain.amd.detector import AmdParams, DialbackAmd
+from dialback.domain.amd.frames import Decision, FrameFeatures
 
 RATE = 8000
 
@@ -62,8 +64,39 @@ def test_digital_silence_and_faint_noise_are_never_speech() -> None:
     rng = np.random.default_rng(2)
     for f in features(bytes(320 * 50)):
         assert not f.speech and f.energy == 0.0 and f.peaks == ()
-    faint = pcm16(rng.normal(0, 15, 8000))  # mean |x| ~ 12
+    faint = pcm16(rng.normal(0, 8, 8000))  # mean |x| ~ 6, under the floor of 10
     assert not any(f.speech for f in features(faint))
+
+
+def test_hiss_above_the_floor_is_never_talk_to_the_detector() -> None:
+    # The VAD may call steady hiss at mean |x| ~ 12 (-68 dBFS) speech; the detector
+    # judges speech against the line's own noise floor, so it hears nobody.
+    hiss = features(pcm16(np.random.default_rng(2).normal(0, 15, 8000 * 6)))
+    amd = DialbackAmd(AmdParams())
+    verdicts = [v for f in hiss if (v := amd.push(f)) is not None] + [amd.finish()]
+    assert verdicts[0].decision is Decision.NOTSURE and verdicts[0].reason == "silence"
+
+
+def test_a_quiet_line_is_still_heard_as_speech() -> None:
+    # A voice 30 dB under the usual level (its speech at mean |x| ~ 60, -55 dBFS).
+    x = np.array(voice_like(4.0, seed=3), dtype=np.float64)
+    voiced = sum(f.speech for f in features(pcm16(x)))
+    quiet = pcm16(x * 10 ** (-30 / 20))
+    heard = sum(f.speech for f in features(quiet))
+    old_floor = sum(f.speech for f in FeatureExtractor(speech_floor=40).push(quiet))
+    assert heard > 0.55 * voiced and heard > old_floor
+
+
+def test_the_networks_inputs_keep_the_speech_floor_they_were_trained_with() -> None:
+    # Its speech input is its own VAD over 40, whatever the timing rules' floor.
+    x = np.array(voice_like(3.0, seed=4), dtype=np.float64) * 10 ** (-24 / 20)
+    pcm = pcm16(x)
+    extractor = FeatureExtractor(model=False, record_inputs=True)
+    frames = extractor.push(pcm)
+    assert extractor.inputs is not None
+    heard = [bool(row[-1]) for row in extractor.inputs]
+    assert not any(h and f.energy <= MODEL_SPEECH_FLOOR for h, f in zip(heard, frames, strict=True))
+    assert sum(f.speech for f in frames) > sum(heard)
 
 
 def test_voice_like_signal_is_mostly_speech() -> None:

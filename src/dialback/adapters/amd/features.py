@@ -11,7 +11,10 @@ Per frame:
   silence detector thresholds (``dsp.c`` ``__ast_dsp_silence_noise``).
 - ``speech``: the WebRTC VAD's decision AND ``energy`` above ``speech_floor`` -- the
   VAD alone calls faint hiss "speech" at its sensitive modes; digital silence and
-  very low noise must never be.
+  very low noise must never be. The floor is low (mean |sample| 10, ~-70 dBFS), so
+  a quiet line's speech still counts; the detector's own floor follows the line's
+  noise above it. The network's input has its own VAD and the floor it was trained
+  with (``MODEL_SPEECH_FLOOR``), so its inputs do not change with this one.
 - ``peaks``: the two strongest spectral peaks as (Hz, share of energy): a peak's
   share is the power in its bin +-2 bins over the total power (bins under 31 Hz,
   where a DC offset lands, left out); its frequency is refined between bins. The
@@ -52,7 +55,8 @@ _LOW_BINS = 2  # bins 0-1 (< 31 Hz): DC offset leaks there; never a peak, not in
 Floats = np.ndarray[Any, np.dtype[np.float64]]
 
 DEFAULT_VAD_MODE = 2
-DEFAULT_SPEECH_FLOOR = 40.0  # mean |sample| ~ -58 dBFS: below it nothing is speech
+DEFAULT_SPEECH_FLOOR = 10.0  # mean |sample| ~ -70 dBFS: below it nothing is speech
+MODEL_SPEECH_FLOOR = 40.0  # ~ -58 dBFS: the network's speech input, as it was trained
 DEFAULT_PEAK_FLOOR = 16.0  # frames quieter than this get no spectrum (saves the FFT)
 
 
@@ -75,7 +79,10 @@ class FeatureExtractor:
     ) -> None:
         if vad_mode not in (0, 1, 2, 3):
             raise ValueError(f"vad_mode must be 0-3, got {vad_mode}")
+        # Two VADs: each adapts to the frames it is given, and the network's must
+        # see exactly the frames it saw in training (those above its own floor).
         self._vad: Any = webrtcvad.Vad(vad_mode)
+        self._model_vad: Any = webrtcvad.Vad(vad_mode)
         self.speech_floor = speech_floor
         self.peak_floor = peak_floor
         self._pending = bytearray()
@@ -115,7 +122,8 @@ class FeatureExtractor:
             power = spectrum.real**2 + spectrum.imag**2
         machine_p = None
         if self._model_inputs is not None:
-            row = self._model_inputs.push(power, energy, speech)
+            heard = energy > MODEL_SPEECH_FLOOR and bool(self._model_vad.is_speech(frame, RATE))
+            row = self._model_inputs.push(power, energy, heard)
             if self._scorer is not None:
                 machine_p = self._scorer.step(row)
             if self.inputs is not None:

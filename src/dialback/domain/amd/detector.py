@@ -58,7 +58,7 @@ class AmdParams:
     max_ms: int = 8000  # total analysis time
     cap_talk_ms: int = 3000  # ... still talking then, after this much: a machine
     floor_factor: float = 1.5  # speech must stand this far above the noise floor
-    floor_min: float = 40.0  # ... and above this absolute mean level (16-bit scale)
+    floor_min: float = 10.0  # ... and above this absolute mean level (16-bit scale)
     floor_window_frames: int = 150  # noise floor = 10th percentile over 3 s
     # Voice-activity detectors flag the first ~100 ms of any stream as speech
     # (measured with webrtcvad on noise): ignore it.
