@@ -30,7 +30,7 @@ from dialback.adapters.sip.trunks import TrunkConfig
 from dialback.bench import audio
 from dialback.bench.amd_corpus import render_clip, write_pcm_wav
 from dialback.bench.kamailio import Kamailio
-from dialback.bench.rigproc import free_sip_port
+from dialback.bench.rigproc import free_sip_port, live_children
 from dialback.bench.sipp import SippUac, SippUas, UacResult
 from dialback.domain.outcomes import Outcome, outcome_from_sip
 from dialback.ports import DialRequest, LegEventKind
@@ -620,19 +620,7 @@ def test_peer_that_vanishes_mid_call_ends_the_leg_with_a_clear_reason(
 
 def _worker_children() -> list[int]:
     """Live SIP worker processes whose parent is this test process."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        state, ppid = stat[stat.rfind(")") + 2 :].split()[:2]
-        if int(ppid) == os.getpid() and state != "Z" and b"dialback.adapters.sip.worker" in cmdline:
-            found.append(int(entry.name))
-    return found
+    return live_children(os.getpid(), b"dialback.adapters.sip.worker")
 
 
 def test_a_worker_whose_port_is_taken_fails_the_start_at_once_and_leaves_nothing(

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -107,7 +107,25 @@ def _proc_addr(host: str) -> str:
 def group_members(pgid: int) -> list[int]:
     """PIDs in process group `pgid` that are not zombies (a zombie is already dead; who
     reaps it depends on the container's init, not on us)."""
-    members = []
+    return [pid for pid, _ppid, pgrp in _live_processes() if pgrp == pgid]
+
+
+def live_children(ppid: int, marker: bytes = b"") -> list[int]:
+    """PIDs of the live (not zombie) children of `ppid` whose command line holds `marker`."""
+    found = []
+    for pid, parent, _pgrp in _live_processes():
+        if parent != ppid:
+            continue
+        try:
+            if marker in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            continue  # it ended meanwhile
+    return found
+
+
+def _live_processes() -> Iterator[tuple[int, int, int]]:
+    """(pid, ppid, pgrp) of every process that is not a zombie, read from /proc."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -116,9 +134,8 @@ def group_members(pgid: int) -> list[int]:
         except OSError:
             continue
         fields = stat[stat.rfind(")") + 2 :].split()  # after "(comm)": state ppid pgrp ...
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
-            members.append(int(entry.name))
-    return members
+        if len(fields) > 2 and fields[0] != "Z":
+            yield int(entry.name), int(fields[1]), int(fields[2])
 
 
 def wait_until(check: Callable[[], bool], *, timeout_s: float, interval_s: float = 0.05) -> bool:
