@@ -25,7 +25,7 @@ from dialback.adapters.clock import SystemClock
 from dialback.adapters.db.migrate import upgrade
 from dialback.adapters.db.session import make_engine, make_session_factory
 from dialback.adapters.db.tables import Attempt, CallbackRequest, InboundCall, Leg, Widget
-from dialback.adapters.sip.pool import PoolSettings, SipTelephony
+from dialback.adapters.sip.pool import PoolSettings, SipLeg, SipTelephony
 from dialback.adapters.sip.trunks import TrunkConfig
 from dialback.bench import audio
 from dialback.bench.amd_corpus import render_clip, write_pcm_wav
@@ -580,29 +580,47 @@ def test_recordings_are_written_only_after_both_humans_answered(rig: Rig, tmp_pa
     assert not (tmp_path / "recordings").exists() or not any((tmp_path / "recordings").iterdir())
 
 
+def _lone_pool(
+    tmp: Path, peer: SippUas, rtp_ports: tuple[int, int], **kw: object
+) -> tuple[SipTelephony, str]:
+    """A one-worker pool whose every trunk leads straight to `peer`; (pool, trunk name)."""
+    trunk = TrunkConfig("t", "127.0.0.1", peer.port)
+    settings = PoolSettings(
+        workers=1,
+        first_sip_port=free_sip_port(),
+        rtp_ports=rtp_ports,
+        prompts_dir=tmp / "prompts",
+        **kw,  # type: ignore[arg-type]
+    )
+    return SipTelephony(settings=settings, trunks=lambda _n: trunk), trunk.name
+
+
+async def _dial_until_answered(
+    tel: SipTelephony, trunk: str, tag: str, *, timeout: float = 5
+) -> tuple[SipLeg, LegEventKind | None]:
+    """Originate one leg and read its events up to ANSWERED or FAILED; (leg, last kind)."""
+    leg = await tel.originate(
+        DialRequest(number="+16502530001", trunk=trunk, caller_id=None, tag=tag)
+    )
+    kind = None
+    while (event := await leg.next_event(timeout=timeout)) is not None:
+        kind = event.kind
+        if kind in (LegEventKind.ANSWERED, LegEventKind.FAILED):
+            break
+    return leg, kind
+
+
 def test_peer_that_vanishes_mid_call_ends_the_leg_with_a_clear_reason(
     rig: Rig, tmp_path: Path
 ) -> None:
     # A peer that dies without BYE: its RTP stops; the worker's RTP timeout ends
     # the leg instead of keeping a ghost call forever.
     lonely = SippUas("answer", workdir=tmp_path / "lonely").start()
-    trunk = TrunkConfig("lonely", "127.0.0.1", lonely.port)
 
     async def main() -> tuple[str, float]:
-        settings = PoolSettings(
-            workers=1,
-            first_sip_port=free_sip_port(),
-            rtp_ports=(15000, 15999),
-            prompts_dir=tmp_path / "prompts",
-            rtp_timeout_s=2,
-        )
-        async with SipTelephony(settings=settings, trunks=lambda _n: trunk) as tel:
-            leg = await tel.originate(
-                DialRequest(number="+16502530001", trunk="lonely", caller_id=None, tag="v")
-            )
-            while (event := await leg.next_event(timeout=5)) is not None:
-                if event.kind is LegEventKind.ANSWERED:
-                    break
+        pool, trunk = _lone_pool(tmp_path, lonely, (15000, 15999), rtp_timeout_s=2)
+        async with pool as tel:
+            leg, _ = await _dial_until_answered(tel, trunk, "v")
             lonely.stop()  # SIGTERM/SIGKILL: no BYE, RTP just stops
             loop = asyncio.get_running_loop()
             t0 = loop.time()
@@ -658,16 +676,10 @@ def test_a_worker_whose_port_is_taken_fails_the_start_at_once_and_leaves_nothing
 
 def test_a_worker_that_dies_is_restarted_and_takes_calls_again(tmp_path: Path) -> None:
     peer = SippUas("answer", workdir=tmp_path / "peer").start()
-    trunk = TrunkConfig("t", "127.0.0.1", peer.port)
 
     async def main() -> tuple[int, int, LegEventKind | None]:
-        settings = PoolSettings(
-            workers=1,
-            first_sip_port=free_sip_port(),
-            rtp_ports=(19000, 19999),
-            prompts_dir=tmp_path / "prompts",
-        )
-        async with SipTelephony(settings=settings, trunks=lambda _n: trunk) as tel:
+        pool, trunk = _lone_pool(tmp_path, peer, (19000, 19999))
+        async with pool as tel:
             (first,) = tel.worker_pids()
             os.kill(first, signal.SIGKILL)
             for _ in range(200):
@@ -675,14 +687,7 @@ def test_a_worker_that_dies_is_restarted_and_takes_calls_again(tmp_path: Path) -
                 if tel.worker_pids() not in ([], [first]):
                     break
             (second,) = tel.worker_pids()
-            leg = await tel.originate(
-                DialRequest(number="+16502530001", trunk="t", caller_id=None, tag="r")
-            )
-            kind = None
-            while (event := await leg.next_event(timeout=10)) is not None:
-                kind = event.kind
-                if kind in (LegEventKind.ANSWERED, LegEventKind.FAILED):
-                    break
+            leg, kind = await _dial_until_answered(tel, trunk, "r", timeout=10)
             await leg.hangup()
             return first, second, kind
 
@@ -697,22 +702,11 @@ def test_a_worker_that_dies_is_restarted_and_takes_calls_again(tmp_path: Path) -
 
 def test_blind_transfer_by_refer_completes(tmp_path: Path) -> None:
     peer = SippUas("accept_refer", workdir=tmp_path / "refer").start()
-    trunk = TrunkConfig("t", "127.0.0.1", peer.port)
 
     async def main() -> tuple[bool, str, LegEventKind | None]:
-        settings = PoolSettings(
-            workers=1,
-            first_sip_port=free_sip_port(),
-            rtp_ports=(16000, 16999),
-            prompts_dir=tmp_path / "prompts",
-        )
-        async with SipTelephony(settings=settings, trunks=lambda _n: trunk) as tel:
-            leg = await tel.originate(
-                DialRequest(number="+16502530001", trunk="t", caller_id=None, tag="x")
-            )
-            while (event := await leg.next_event(timeout=5)) is not None:
-                if event.kind is LegEventKind.ANSWERED:
-                    break
+        pool, trunk = _lone_pool(tmp_path, peer, (16000, 16999))
+        async with pool as tel:
+            leg, _ = await _dial_until_answered(tel, trunk, "x")
             ok, reason = await leg.transfer("sip:101@127.0.0.1")
             after = await leg.next_event(timeout=5)  # a successful transfer ends our call
             return ok, reason, after.kind if after else None
