@@ -43,6 +43,7 @@ import numpy as np
 import webrtcvad  # type: ignore[import-untyped, unused-ignore]
 
 from dialback.adapters.amd.model import GruScorer, GruWeights, ModelInputs, shipped_weights
+from dialback.adapters.amd.voice import SileroStream
 from dialback.domain.amd.frames import SAMPLES_PER_FRAME, FrameFeatures
 
 RATE = 8000
@@ -76,6 +77,7 @@ class FeatureExtractor:
         peak_floor: float = DEFAULT_PEAK_FLOOR,
         model: GruWeights | None | bool = True,
         record_inputs: bool = False,
+        silero: bool = True,
     ) -> None:
         if vad_mode not in (0, 1, 2, 3):
             raise ValueError(f"vad_mode must be 0-3, got {vad_mode}")
@@ -83,6 +85,9 @@ class FeatureExtractor:
         # see exactly the frames it saw in training (those above its own floor).
         self._vad: Any = webrtcvad.Vad(vad_mode)
         self._model_vad: Any = webrtcvad.Vad(vad_mode)
+        # ... and Silero's, which still hears a quiet voice: a frame is speech to the
+        # turn-taking rules when either VAD hears it (voice.py).
+        self._silero = SileroStream() if silero else None
         self.speech_floor = speech_floor
         self.peak_floor = peak_floor
         self._pending = bytearray()
@@ -115,7 +120,11 @@ class FeatureExtractor:
         history[:-SAMPLES_PER_FRAME] = history[SAMPLES_PER_FRAME:]
         history[-SAMPLES_PER_FRAME:] = samples
         energy = float(np.abs(samples).sum()) / SAMPLES_PER_FRAME
+        # (WebRTC's VAD only ever sees frames above the floor: it adapts to what it is given.)
         speech = energy > self.speech_floor and bool(self._vad.is_speech(frame, RATE))
+        if self._silero is not None:
+            self._silero.push(samples)  # every frame: Silero reads one continuous stream
+            speech = speech or (energy > self.speech_floor and self._silero.speech)
         power: Floats | None = None
         if energy >= self.peak_floor or self._model_inputs is not None:
             spectrum = np.fft.rfft(history * self._window)
