@@ -30,8 +30,8 @@ def spoken() -> np.ndarray:
     return np.concatenate((silence(0.5), words * 2000.0, silence(1.0)))
 
 
-def scores(x: np.ndarray, stream: SileroStream | None = None) -> list[float]:
-    stream = stream or SileroStream()
+def scores(x: np.ndarray) -> list[float]:
+    stream = SileroStream()
     try:
         return [stream.push(x[i : i + FRAME]) for i in range(0, len(x) - FRAME + 1, FRAME)]
     finally:
