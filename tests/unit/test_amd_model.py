@@ -252,3 +252,22 @@ def test_at_the_end_the_model_settles_what_was_said() -> None:
     assert _verdict(_frames(hung_up), params)[0] == Decision.MACHINE  # type: ignore[arg-type]
     hung_up_person = [(0.3, False, 0.5), (2.0, True, 0.4), (0.5, False, 0.4)]
     assert _verdict(_frames(hung_up_person), params)[0] == Decision.HUMAN  # type: ignore[arg-type]
+
+
+def test_after_a_silent_start_a_sure_model_waits_for_more_speech() -> None:
+    p = AmdParams()
+
+    # a silent pick-up, then "hello?" the model takes for a greeting's first word,
+    # then the person listens (the score falls back to unsure)
+    def hello(start_s: float) -> list[FrameFeatures]:
+        return _frames([(start_s, False, 0.5), (0.5, True, 0.99), (3.0, False, 0.3)])
+
+    assert _verdict(hello(2.5))[0] == Decision.HUMAN
+    # the same word early in the call: the sure score decides, as before
+    decision, at = _verdict(hello(1.0))
+    assert decision == Decision.MACHINE and at < 1000 + p.model_late_min_talk_ms
+    # a carrier's silence, then a greeting that goes on: MACHINE, once the longer
+    # stretch of speech was heard (2/3 of the wall time is speech in _frames)
+    decision, at = _verdict(_frames([(2.5, False, 0.5), (4.0, True, 0.99)]))
+    assert decision == Decision.MACHINE
+    assert 2500 + p.model_late_min_talk_ms <= at <= 2500 + p.model_late_min_talk_ms * 1.5 + 240

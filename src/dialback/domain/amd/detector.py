@@ -26,7 +26,11 @@ people who greet at length, and on people who pick up silently):
   machine's only while it does not (``model_talk_gate_p``), and what is still
   open at ``max_ms`` is settled by ``model_final_p``, and at the end of the audio
   (the far end hung up) by the even odds of ``model_end_p``.
-  The score never decides on silence: nothing heard is still NOTSURE.
+  The score never decides on silence: nothing heard is still NOTSURE. When the
+  first word comes late (``model_late_start_ms`` or more after answer), the score
+  needs ``model_late_min_talk_ms`` of speech to say MACHINE: a person who picks up
+  silently and then says "hello?" sounds to it like a carrier's silence before a
+  greeting, and the greeting goes on where the person stops to listen.
 
 Speech is judged against the line's own noise floor, so a TV or a street
 behind the person does not read as endless talk. Pure: standard library only.
@@ -69,6 +73,10 @@ class AmdParams:
     # once this much speech was heard it decides when it is sure either way ...
     model_min_talk_ms: int = 200
     model_machine_p: float = 0.97
+    # ... but after a silent start (a silent pick-up, or a carrier's silence before
+    # a greeting) MACHINE needs more of it (chosen on the tuning corpora, README)
+    model_late_start_ms: int = 2000
+    model_late_min_talk_ms: int = 1000
     model_human_min_ms: int = 300
     model_human_p: float = 0.02
     # ... a turn gap is a person's only while it leans that way ...
@@ -108,6 +116,7 @@ class DialbackAmd:
         self._heard_anything = False
         self._last_t = 0
         self._speech_ms = 0  # all speech heard so far
+        self._first_word_ms: int | None = None  # when the first word was heard
         self._last_p: float | None = None
         # After a MACHINE verdict: when the greeting ended in silence without a beep.
         self.greeting_end_at_ms: int | None = None
@@ -147,6 +156,8 @@ class DialbackAmd:
                 # the word's first frames count once it is a word
                 just_a_word = self._run * FRAME_MS - FRAME_MS < self.p.min_word_ms
                 self._speech_ms += self._run * FRAME_MS if just_a_word else FRAME_MS
+                if self._first_word_ms is None:
+                    self._first_word_ms = f.t_ms
             if (
                 self._turn_started
                 and self._talk_ms > self.p.machine_talk_ms
@@ -229,7 +240,10 @@ class DialbackAmd:
 
     def _model_sure(self, p: float) -> Verdict | None:
         """The learned score decides alone once it is sure and speech was heard."""
-        if self._speech_ms >= self.p.model_min_talk_ms and p >= self.p.model_machine_p:
+        min_talk = self.p.model_min_talk_ms
+        if self._first_word_ms is not None and self._first_word_ms >= self.p.model_late_start_ms:
+            min_talk = max(min_talk, self.p.model_late_min_talk_ms)
+        if self._speech_ms >= min_talk and p >= self.p.model_machine_p:
             return self._decide(Decision.MACHINE, f"model p={p:.2f}")
         if self._speech_ms >= self.p.model_human_min_ms and p <= self.p.model_human_p:
             return self._decide(Decision.HUMAN, f"model p={p:.2f}")
