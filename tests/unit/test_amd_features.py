@@ -10,15 +10,12 @@ import pytest
 
 from dialback.adapters.amd import AudioFileError, FeatureExtractor, decode_wav, read_audio
 from dialback.adapters.amd.features import MODEL_SPEECH_FLOOR
+from dialback.bench.amd_channel import pcm16
 from dialback.bench.audio import ulaw_decode, ulaw_encode, voice_like
 from dialback.domain.amd.detector import AmdParams, DialbackAmd
 from dialback.domain.amd.frames import Decision, FrameFeatures
 
 RATE = 8000
-
-
-def pcm16(x: np.ndarray) -> bytes:
-    return bytes(np.clip(np.rint(x), -32768, 32767).astype("<i2").tobytes())
 
 
 def sine(hz: float, seconds: float, amplitude: float = 8000.0, rate: int = RATE) -> np.ndarray:

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from dialback.adapters.amd import FeatureExtractor
-from dialback.adapters.amd.voice import SileroStream
-from dialback.bench.amd_channel import Voice, db, silence, synthesize
+from dialback.adapters.amd.voice import SileroStream, pooled, preload
+from dialback.bench.amd_channel import Voice, db, pcm16, silence, synthesize
 
 pytestmark = pytest.mark.skipif(
     shutil.which("espeak-ng") is None or shutil.which("sox") is None,
@@ -36,10 +36,6 @@ def scores(x: np.ndarray) -> list[float]:
         return [stream.push(x[i : i + FRAME]) for i in range(0, len(x) - FRAME + 1, FRAME)]
     finally:
         stream.close()
-
-
-def pcm16(x: np.ndarray) -> bytes:
-    return bytes(np.clip(np.rint(x), -32768, 32767).astype("<i2").tobytes())
 
 
 def test_a_spoken_phrase_is_speech_and_the_silence_around_it_is_not() -> None:
@@ -86,3 +82,15 @@ def test_a_quiet_voice_is_heard_by_silero_where_webrtc_loses_it() -> None:
     loud = sum(f.speech for f in FeatureExtractor(model=False).push(pcm16(spoken())))
     assert both > webrtc_only
     assert both >= 0.8 * loud
+
+
+def test_preloaded_models_wait_in_the_pool_for_the_first_calls() -> None:
+    preload(2)
+    assert pooled() >= 2
+    before = pooled()
+    stream = SileroStream()
+    assert pooled() == before - 1  # taken from the pool, not loaded
+    stream.close()
+    assert pooled() == before
+    preload(1)  # enough wait already: nothing more is loaded
+    assert pooled() == before

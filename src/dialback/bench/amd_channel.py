@@ -52,6 +52,11 @@ def silence(seconds: float) -> Signal:
     return np.zeros(samples(seconds))
 
 
+def pcm16(x: Signal) -> bytes:
+    """Samples on the 16-bit scale -> little-endian 16-bit PCM, rounded and clipped."""
+    return np.clip(np.round(x), -32768, 32767).astype("<i2").tobytes()
+
+
 def db(value: float) -> float:
     """Amplitude ratio of `value` decibels."""
     return float(10 ** (value / 20))
@@ -354,7 +359,7 @@ def transmit(
     packet is lost, so a labelled beep keeps its full length."""
     noise = coloured_noise(len(scene), rng, channel.noise_colour) * speech_rms
     noisy = _limit(scene + noise * db(-channel.snr_db))
-    pcm = np.clip(np.round(noisy), -32768, 32767).astype("<i2").tobytes()
+    pcm = pcm16(noisy)
     formats = CODECS[channel.codec]
     data = sox([*RAW_PCM, "-", "-t", formats[0], "-", "sinc", "300-3400"], pcm)
     for before, after in zip(formats, formats[1:], strict=False):
@@ -374,7 +379,7 @@ def transmit(
 
 def tempo(x: Signal, factor: float) -> Signal:
     """`x` played `factor` times faster at the same pitch (sox's WSOLA `tempo -s`)."""
-    pcm = np.clip(np.round(x * 8192), -32768, 32767).astype("<i2").tobytes()  # unit RMS in
+    pcm = pcm16(x * 8192)  # unit RMS in
     out = sox([*RAW_PCM, "-", *RAW_PCM, "-", "tempo", "-s", f"{factor:.4f}"], pcm)
     y = np.frombuffer(out, dtype="<i2").astype(np.float64)
     return y / active_rms(y)

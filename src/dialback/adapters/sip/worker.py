@@ -32,6 +32,8 @@ from baresip.call import CallState
 from baresip.errors import split_status
 
 from dialback.adapters.amd.features import FeatureExtractor
+from dialback.adapters.amd.model import shipped_weights
+from dialback.adapters.amd.voice import preload as preload_vad
 from dialback.adapters.sip.protocol import decode, encode
 from dialback.domain.amd.detector import DialbackAmd
 from dialback.domain.amd.frames import Decision, Verdict
@@ -446,6 +448,9 @@ async def _serve(args: argparse.Namespace) -> None:
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     worker = Worker(runtime)
+    # the detector's model and VAD are loaded now, not in the first call's audio
+    shipped_weights()
+    preload_vad()
     await worker.listen(args.interface, args.sip_port)
     pump = asyncio.ensure_future(worker.pump())
     worker.emit(ev="ready", port=args.sip_port)
