@@ -9,9 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dialback.adapters.amd import read_audio
 from dialback.bench import audio
 from dialback.bench.amd_corpus import render_clip, write_pcm_wav
+from dialback.bench.amd_eval import frames_of, run_engine, stream_dialback
 from dialback.cli import main
+from dialback.domain.amd.frames import Decision
 
 
 def _stereo_44k(path: Path, seconds: float = 2.0) -> None:
@@ -81,3 +84,19 @@ def test_corpus_with_the_held_out_phrase_bank(
         for f in sorted(p.name for p in (tmp_path / "held").glob("*.wav"))
     ]
     assert len(differ) == 13 and all(differ)
+
+
+def test_streaming_with_silero_stopped_after_the_verdict_changes_nothing(tmp_path: Path) -> None:
+    """`amd eval` streams as the SIP worker does: Silero stops after a HUMAN or NOTSURE
+    verdict (only the beep detector listens on). Verdicts, times, beeps: as when every
+    frame is computed with it first."""
+    assert main(["amd", "corpus", "--seed", "7", "--count", "12", str(tmp_path)]) == 0
+    decisions = set()
+    for path in sorted(tmp_path.glob("*.wav")):
+        pcm = read_audio(path)
+        frames = frames_of(pcm)
+        streamed, count = stream_dialback(pcm)
+        assert streamed == run_engine("dialback", frames)
+        assert count == len(frames)
+        decisions.add(streamed.decision)
+    assert {Decision.HUMAN, Decision.MACHINE} <= decisions  # both paths were taken

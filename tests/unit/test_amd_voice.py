@@ -94,3 +94,18 @@ def test_preloaded_models_wait_in_the_pool_for_the_first_calls() -> None:
     assert pooled() == before
     preload(1)  # enough wait already: nothing more is loaded
     assert pooled() == before
+
+
+def test_stopping_silero_leaves_webrtcs_speech_flag_and_frees_its_model() -> None:
+    pcm = pcm16(np.concatenate((spoken(), spoken() * db(-24))))
+    half = len(pcm) // 2 - (len(pcm) // 2) % 320
+    both, webrtc = FeatureExtractor(model=False), FeatureExtractor(model=False, silero=False)
+    both.push(pcm[:half])
+    free = pooled()
+    both.stop_voice()
+    assert pooled() == free + 1  # its model is back in the pool
+    after = both.push(pcm[half:])
+    alone = webrtc.push(pcm)[half // 320 :]
+    assert [f.speech for f in after] == [f.speech for f in alone]
+    both.stop_voice()  # again: nothing to stop
+    assert pooled() == free + 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from dialback.adapters.amd.features import FeatureExtractor
+from dialback.adapters.amd.features import FRAME_BYTES, FeatureExtractor
 from dialback.adapters.amd.wavio import AudioFileError, read_audio
 from dialback.domain.amd.asterisk import AsteriskAmd
 from dialback.domain.amd.beep import BeepDetector
@@ -51,6 +51,21 @@ def frames_of(pcm: bytes) -> list[FrameFeatures]:
     return FeatureExtractor().push(pcm)
 
 
+def stream_dialback(pcm: bytes) -> tuple[Verdict, int]:
+    """Dialback's detector on ``pcm`` as a call hears it: 20 ms at a time, features
+    and verdict together, Silero stopped after a verdict that is not MACHINE (as the
+    SIP worker does). The verdict, with any beep, and the number of frames."""
+    features, amd = FeatureExtractor(), DialbackAmd()
+    count = 0
+    for start in range(0, len(pcm), FRAME_BYTES):
+        for f in features.push(pcm[start : start + FRAME_BYTES]):
+            count += 1
+            verdict = amd.push(f)
+            if verdict is not None and verdict.decision is not Decision.MACHINE:
+                features.stop_voice()
+    return amd.finish(), count
+
+
 def run_engine(engine: Engine, frames: Sequence[FrameFeatures]) -> Verdict:
     """Stream ``frames`` through one engine; the verdict, with any beep (V3)."""
     if engine == "dialback":
@@ -86,19 +101,22 @@ def classify_folder(folder: Path, engine: Engine) -> Iterator[Classified]:
         except (AudioFileError, OSError) as exc:
             yield Classified(file=path.name, error=str(exc))
             continue
-        started = time.perf_counter()
-        frames = frames_of(pcm)
-        if not frames:
+        if len(pcm) < FRAME_BYTES:
             yield Classified(file=path.name, error="shorter than one 20 ms frame")
             continue
-        verdict = run_engine(engine, frames)
+        started = time.perf_counter()
+        if engine == "dialback":
+            verdict, count = stream_dialback(pcm)
+        else:
+            frames = frames_of(pcm)
+            verdict, count = run_engine(engine, frames), len(frames)
         yield Classified(
             file=path.name,
             decision=str(verdict.decision),
             decided_at_ms=verdict.decided_at_ms,
             beep_at_ms=verdict.beep_at_ms,
             reason=verdict.reason,
-            frames=len(frames),
+            frames=count,
             seconds_spent=time.perf_counter() - started,
         )
 

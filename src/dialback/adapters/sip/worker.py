@@ -358,6 +358,8 @@ class Worker:
             verdict = leg.amd.push(frame)
             if verdict is not None and not leg.amd_sent:
                 self._send_verdict(leg, verdict)
+                if verdict.decision is not Decision.MACHINE:
+                    leg.features.stop_voice()  # only the beep detector listens on
             elif leg.amd_sent and leg.amd.beep_at_ms is not None:
                 # The greeting's beep, after the verdict: the moment to leave a message (V3).
                 self.emit(ev="beep", leg=leg.id, at_ms=leg.amd.beep_at_ms)
