@@ -75,7 +75,7 @@ class AmdParams:
     model_machine_p: float = 0.97
     # ... but after a silent start (a silent pick-up, or a carrier's silence before
     # a greeting) MACHINE needs more of it (chosen on the tuning corpora, README)
-    model_late_start_ms: int = 2000
+    model_late_start_ms: int = 2200
     model_late_min_talk_ms: int = 1000
     model_human_min_ms: int = 300
     model_human_p: float = 0.02
