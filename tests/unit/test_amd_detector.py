@@ -102,6 +102,7 @@ def test_streaming_returns_the_verdict_once_and_keeps_listening_for_the_beep() -
     verdicts = [amd.push(f) for f in Clip().silence(0.3).talk(0.5).silence(3).tone(0.4).frames]
     decided = [v for v in verdicts if v is not None]
     assert len(decided) == 1 and decided[0].decision is Decision.HUMAN
+    assert not amd.reads_speech  # only the beep detector listens on
     assert amd.finish().beep_at_ms is not None  # V3: a late beep is still reported
 
 
@@ -140,9 +141,13 @@ def test_a_greeting_without_a_beep_ends_in_two_seconds_of_silence() -> None:
 
 def test_a_beep_ends_the_greeting_before_its_silence_does() -> None:
     clip = Clip().silence(0.3).talk(6.5).silence(0.8).tone(0.4).silence(4)
+    before = _stream(clip.frames[:360])  # 7.2 s: MACHINE, before the greeting ends
+    assert before.verdict is not None and before.verdict.decision is Decision.MACHINE
+    assert before.reads_speech  # its end is listened for
     amd = _stream(clip.frames)
     assert amd.beep_at_ms is not None
     assert amd.greeting_end_at_ms is None
+    assert not amd.reads_speech  # the beep ended it
 
 
 def test_a_person_has_no_greeting_to_end() -> None:

@@ -53,15 +53,15 @@ def frames_of(pcm: bytes) -> list[FrameFeatures]:
 
 def stream_dialback(pcm: bytes) -> tuple[Verdict, int]:
     """Dialback's detector on ``pcm`` as a call hears it: 20 ms at a time, features
-    and verdict together, Silero stopped after a verdict that is not MACHINE (as the
-    SIP worker does). The verdict, with any beep, and the number of frames."""
+    and verdict together, Silero stopped once the detector no longer reads speech (as
+    the SIP worker does). The verdict, with any beep, and the number of frames."""
     features, amd = FeatureExtractor(), DialbackAmd()
     count = 0
     for start in range(0, len(pcm), FRAME_BYTES):
         for f in features.push(pcm[start : start + FRAME_BYTES]):
             count += 1
-            verdict = amd.push(f)
-            if verdict is not None and verdict.decision is not Decision.MACHINE:
+            amd.push(f)
+            if not amd.reads_speech:
                 features.stop_voice()
     return amd.finish(), count
 

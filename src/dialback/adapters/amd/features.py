@@ -107,9 +107,8 @@ class FeatureExtractor:
 
     def stop_voice(self) -> None:
         """Stop Silero's VAD (the speech flag is WebRTC's alone from here on) and give
-        its model back: after a HUMAN or NOTSURE verdict only the beep detector still
-        listens (V3), and it reads the spectrum, not the speech flag -- Silero is ~60 %
-        of a frame's cost."""
+        its model back once the detector no longer reads speech
+        (``DialbackAmd.reads_speech``): Silero is ~60 % of a frame's cost."""
         if self._silero is not None:
             self._silero.close()
             self._silero = None

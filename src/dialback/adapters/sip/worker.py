@@ -358,14 +358,14 @@ class Worker:
             verdict = leg.amd.push(frame)
             if verdict is not None and not leg.amd_sent:
                 self._send_verdict(leg, verdict)
-                if verdict.decision is not Decision.MACHINE:
-                    leg.features.stop_voice()  # only the beep detector listens on
             elif leg.amd_sent and leg.amd.beep_at_ms is not None:
                 # The greeting's beep, after the verdict: the moment to leave a message (V3).
                 self.emit(ev="beep", leg=leg.id, at_ms=leg.amd.beep_at_ms)
             elif leg.amd_sent and leg.amd.greeting_end_at_ms is not None:
                 # ... or, where none comes, the silence after the greeting's last word.
                 self.emit(ev="greeting_end", leg=leg.id, at_ms=leg.amd.greeting_end_at_ms)
+            if not leg.amd.reads_speech:
+                leg.features.stop_voice()  # only the beep detector listens on
             machine = leg.amd.verdict is not None and leg.amd.verdict.decision is Decision.MACHINE
             until_ms = BEEP_WINDOW_MS if machine else leg.amd.p.max_ms
             ended = leg.amd.beep_at_ms is not None or leg.amd.greeting_end_at_ms is not None

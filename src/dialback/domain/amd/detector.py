@@ -204,15 +204,22 @@ class DialbackAmd:
             return self._decide(Decision.NOTSURE, "undecided")
         return None
 
+    @property
+    def reads_speech(self) -> bool:
+        """Whether frames' speech flags still matter: before the verdict, and after a
+        MACHINE verdict until the greeting's end is found. After that only the beep
+        detector listens (V3), and it reads the spectrum -- the adapter may stop its
+        costlier voice-activity detector."""
+        return self.verdict is None or (
+            self.verdict.decision is Decision.MACHINE
+            and self.beep_at_ms is None
+            and self.greeting_end_at_ms is None
+        )
+
     def _after_verdict(self, f: FrameFeatures) -> None:
         """Past a MACHINE verdict, listen on for the end of the greeting: the beep
         (above), or else a silence of ``greeting_end_silence_ms`` after speech."""
-        if (
-            self.verdict is None
-            or self.verdict.decision is not Decision.MACHINE
-            or self.beep_at_ms is not None
-            or self.greeting_end_at_ms is not None
-        ):
+        if self.verdict is None or not self.reads_speech:
             return
         if self._active(f):
             self._run += 1
