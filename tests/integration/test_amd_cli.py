@@ -12,7 +12,7 @@ import pytest
 from dialback.adapters.amd import read_audio
 from dialback.bench import audio
 from dialback.bench.amd_corpus import render_clip, write_pcm_wav
-from dialback.bench.amd_eval import frames_of, run_engine, stream_dialback
+from dialback.bench.amd_eval import asterisk_frames_of, frames_of, run_engine, stream_dialback
 from dialback.cli import main
 from dialback.domain.amd.frames import Decision
 
@@ -100,3 +100,23 @@ def test_streaming_with_silero_stopped_after_the_verdict_changes_nothing(tmp_pat
         assert count == len(frames)
         decisions.add(streamed.decision)
     assert {Decision.HUMAN, Decision.MACHINE} <= decisions  # both paths were taken
+
+
+def test_the_asterisk_engine_reads_only_energy_and_spectrum(tmp_path: Path) -> None:
+    """`--engine asterisk` runs neither Silero nor the network: its verdicts, times
+    and beeps are those it reaches on the full features, and the speech flag and
+    score it skips really are absent."""
+    assert main(["amd", "corpus", "--seed", "9", "--count", "12", str(tmp_path)]) == 0
+    decisions = set()
+    beeps = 0
+    for path in sorted(tmp_path.glob("*.wav")):
+        pcm = read_audio(path)
+        lean = asterisk_frames_of(pcm)
+        full = frames_of(pcm)
+        assert run_engine("asterisk", lean) == run_engine("asterisk", full)
+        assert all(f.machine_p is None for f in lean)
+        assert [f.energy for f in lean] == [f.energy for f in full]
+        verdict = run_engine("asterisk", lean)
+        decisions.add(verdict.decision)
+        beeps += verdict.beep_at_ms is not None
+    assert len(decisions) >= 2 and beeps >= 1  # more than one path was taken
