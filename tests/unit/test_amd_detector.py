@@ -154,3 +154,14 @@ def test_a_person_has_no_greeting_to_end() -> None:
     amd = _stream(Clip().silence(0.4).talk(0.5).silence(5).frames)
     assert amd.verdict is not None and amd.verdict.decision is Decision.HUMAN
     assert amd.greeting_end_at_ms is None
+
+
+def test_in_band_ringback_is_not_counted_as_the_silence_of_a_pick_up() -> None:
+    """A PBX that answers early and rings on: the far end picks up after the ringback,
+    so a person silent for 4.5 s after it still gets to say "hello?"."""
+    after_ringback = Clip().ringback(1.5).silence(4.5).talk(0.6).silence(3)
+    v = classify(after_ringback.frames)
+    assert v.decision is Decision.HUMAN and v.decided_at_ms > 6500
+    # the same 6 s with no ringback in them: nothing said after the answer is NOTSURE
+    v = classify(Clip().silence(6.0).talk(0.6).silence(3).frames)
+    assert v.decision is Decision.NOTSURE and v.decided_at_ms == 6000

@@ -271,3 +271,30 @@ def test_after_a_silent_start_a_sure_model_waits_for_more_speech() -> None:
     decision, at = _verdict(_frames([(2.5, False, 0.5), (4.0, True, 0.99)]))
     assert decision == Decision.MACHINE
     assert 2500 + p.model_late_min_talk_ms <= at <= 2500 + p.model_late_min_talk_ms * 1.5 + 240
+
+
+def test_the_late_word_gate_counts_from_the_end_of_in_band_ringback() -> None:
+    """Ringback heard after the answer: the far end picks up after it, so a greeting
+    1 s after the ringback is not late (a sure score decides after 0.2 s of speech),
+    and a person silent for 3 s after it still is (the score waits for 1 s of speech)."""
+    p = AmdParams()
+
+    def after_ringback(
+        ring_s: float, pattern: list[tuple[float, bool, float]]
+    ) -> list[FrameFeatures]:
+        ring = [
+            FrameFeatures(k, 2000.0, True, ((440.0, 0.62), (480.0, 0.35)), 0.5)
+            for k in range(round(ring_s * 50))
+        ]
+        rest = _frames(pattern)
+        return ring + [
+            FrameFeatures(len(ring) + f.index, f.energy, f.speech, f.peaks, f.machine_p)
+            for f in rest
+        ]
+
+    decision, at = _verdict(after_ringback(1.5, [(1.0, False, 0.5), (4.0, True, 0.99)]))
+    assert decision == Decision.MACHINE and at < 2500 + p.model_late_min_talk_ms
+    decision, _ = _verdict(
+        after_ringback(1.0, [(3.0, False, 0.5), (0.5, True, 0.99), (3.0, False, 0.3)])
+    )
+    assert decision == Decision.HUMAN

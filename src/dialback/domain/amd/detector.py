@@ -32,6 +32,10 @@ people who greet at length, and on people who pick up silently):
   silently and then says "hello?" sounds to it like a carrier's silence before a
   greeting, and the greeting goes on where the person stops to listen.
 
+In-band ringback heard before the first word (a PBX or carrier that answers early
+and rings on) means the far end has not picked up yet: the silence and the late
+first word are counted from the end of the last ringback, not from the answer.
+
 Speech is judged against the line's own noise floor, so a TV or a street
 behind the person does not read as endless talk. Pure: standard library only.
 """
@@ -59,6 +63,9 @@ class AmdParams:
     machine_talk_ms: int = 5000  # talking past this without a turn gap: a machine
     min_word_ms: int = 80  # shorter bursts are clicks, not speech
     max_silence_ms: int = 6000  # nothing said by then: NOTSURE
+    # A dual tone this long before the first word is in-band ringback: the times
+    # "since the answer" (max_silence_ms, model_late_start_ms) start after it.
+    ringback_min_ms: int = 100
     max_ms: int = 8000  # total analysis time
     cap_talk_ms: int = 3000  # ... still talking then, after this much: a machine
     floor_factor: float = 1.5  # speech must stand this far above the noise floor
@@ -117,6 +124,8 @@ class DialbackAmd:
         self._last_t = 0
         self._speech_ms = 0  # all speech heard so far
         self._first_word_ms: int | None = None  # when the first word was heard
+        self._answered_ms = 0  # the end of the last in-band ringback before it
+        self._tone_run = 0  # consecutive dual-tone frames
         self._last_p: float | None = None
         # After a MACHINE verdict: when the greeting ended in silence without a beep.
         self.greeting_end_at_ms: int | None = None
@@ -137,6 +146,8 @@ class DialbackAmd:
             return self._decide(Decision.MACHINE, "beep")
         if self._sit.push(f):
             return self._decide(Decision.MACHINE, "special information tone")
+        if self._first_word_ms is None:
+            self._follow_ringback(f)
         active = self._active(f) and f.t_ms >= self.p.ignore_first_ms
         if f.machine_p is not None:
             sure = self._model_sure(f.machine_p)
@@ -188,7 +199,10 @@ class DialbackAmd:
                     )
                 ):
                     return self._decide(Decision.HUMAN, f"turn-gap after {self._talk_ms}ms")
-            elif not self._heard_anything and f.t_ms + FRAME_MS >= self.p.max_silence_ms:
+            elif (
+                not self._heard_anything
+                and f.t_ms + FRAME_MS - self._answered_ms >= self.p.max_silence_ms
+            ):
                 return self._decide(Decision.NOTSURE, "silence")
         if f.t_ms + FRAME_MS >= self.p.max_ms:
             if (
@@ -241,6 +255,15 @@ class DialbackAmd:
         self._run = 0
         self._silence_run += 1
 
+    def _follow_ringback(self, f: FrameFeatures) -> None:
+        """Before the first word: move the far end's answer past in-band ringback."""
+        if _dual_tone(f):
+            self._tone_run += 1
+            if self._tone_run * FRAME_MS >= self.p.ringback_min_ms:
+                self._answered_ms = f.t_ms + FRAME_MS
+        else:
+            self._tone_run = 0
+
     def _tone_pending(self) -> bool:
         """A beep is being confirmed: it ends a greeting, not a turn."""
         return self._beep is not None and self._beep.candidate_ms is not None
@@ -248,7 +271,8 @@ class DialbackAmd:
     def _model_sure(self, p: float) -> Verdict | None:
         """The learned score decides alone once it is sure and speech was heard."""
         min_talk = self.p.model_min_talk_ms
-        if self._first_word_ms is not None and self._first_word_ms >= self.p.model_late_start_ms:
+        first = self._first_word_ms
+        if first is not None and first - self._answered_ms >= self.p.model_late_start_ms:
             min_talk = max(min_talk, self.p.model_late_min_talk_ms)
         if self._speech_ms >= min_talk and p >= self.p.model_machine_p:
             return self._decide(Decision.MACHINE, f"model p={p:.2f}")
