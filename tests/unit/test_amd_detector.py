@@ -165,3 +165,15 @@ def test_in_band_ringback_is_not_counted_as_the_silence_of_a_pick_up() -> None:
     # the same 6 s with no ringback in them: nothing said after the answer is NOTSURE
     v = classify(Clip().silence(6.0).talk(0.6).silence(3).frames)
     assert v.decision is Decision.NOTSURE and v.decided_at_ms == 6000
+
+
+def test_a_single_tone_before_anyone_speaks_is_ringing_not_a_beep() -> None:
+    """Europe's ringback is one 425 Hz tone, and a narrow line can leave one of
+    440+480 Hz: heard before the first word it is ringing, not a greeting's end."""
+    v = classify(Clip().tone(1.0, hz=425.0).silence(1.0).talk(0.6).silence(3).frames)
+    assert v.decision is Decision.HUMAN and v.beep_at_ms is None
+    # a greeting after the ringing still ends in its own beep, which is found
+    clip = Clip().tone(1.0, hz=425.0).silence(1.0).talk(3.0).silence(0.3)
+    beep_ms = len(clip.frames) * 20
+    v = classify(clip.tone(0.4).silence(2).frames)
+    assert v.decision is Decision.MACHINE and v.beep_at_ms == beep_ms

@@ -31,7 +31,8 @@ does not move the reported beep time. ``candidate_ms`` shows a candidate early.
 
 What cannot be told apart from a beep at its start: any single pure tone of
 80 ms or more in the band that no other tone touches (a 425 Hz European ringback
-burst, one isolated flute-like note). What is given up: a beep under 1000 Hz and
+burst, one isolated flute-like note); the detector (``detector.py``) takes one heard
+before anyone spoke for ringing. What is given up: a beep under 1000 Hz and
 shorter than 300 ms glued to the greeting's last word with no pause reads as a
 held vowel.
 

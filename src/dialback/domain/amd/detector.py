@@ -35,6 +35,9 @@ people who greet at length, and on people who pick up silently):
 In-band ringback heard before the first word (a PBX or carrier that answers early
 and rings on) means the far end has not picked up yet: the silence and the late
 first word are counted from the end of the last ringback, not from the answer.
+A "beep" whose tone began before anyone spoke is ringing too (Europe's 425 Hz
+ringback, or 440+480 Hz on a narrow line that cuts the 440), not a greeting's end:
+the beep detector starts again for the greeting's own beep.
 
 Speech is judged against the line's own noise floor, so a TV or a street
 behind the person does not read as endless talk. Pure: standard library only.
@@ -136,6 +139,10 @@ class DialbackAmd:
         self._last_p = f.machine_p
         if self._beep is not None and self.beep_at_ms is None:
             self.beep_at_ms = self._beep.push(f)
+            first = self._first_word_ms
+            if self.beep_at_ms is not None and (first is None or first >= self.beep_at_ms):
+                # A tone before anyone spoke: ringing, not a greeting's end (V3).
+                self._beep, self.beep_at_ms = BeepDetector(), None
             if self.beep_at_ms is not None and self.verdict is not None:
                 # A beep after the decision: keep it for V3 (leave a message).
                 self.verdict = _with_beep(self.verdict, self.beep_at_ms)
