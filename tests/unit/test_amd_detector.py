@@ -177,3 +177,9 @@ def test_a_single_tone_before_anyone_speaks_is_ringing_not_a_beep() -> None:
     beep_ms = len(clip.frames) * 20
     v = classify(clip.tone(0.4).silence(2).frames)
     assert v.decision is Decision.MACHINE and v.beep_at_ms == beep_ms
+
+
+def test_a_call_that_only_rings_and_ends_is_not_a_machine() -> None:
+    """A 425 Hz ringing tone cut off by the end of the audio is not a beep either."""
+    v = classify(Clip().silence(0.3).tone(0.3, hz=425.0).frames)
+    assert v.decision is not Decision.MACHINE and v.beep_at_ms is None

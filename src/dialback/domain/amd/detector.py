@@ -138,11 +138,7 @@ class DialbackAmd:
         self._last_t = f.t_ms + FRAME_MS
         self._last_p = f.machine_p
         if self._beep is not None and self.beep_at_ms is None:
-            self.beep_at_ms = self._beep.push(f)
-            first = self._first_word_ms
-            if self.beep_at_ms is not None and (first is None or first >= self.beep_at_ms):
-                # A tone before anyone spoke: ringing, not a greeting's end (V3).
-                self._beep, self.beep_at_ms = BeepDetector(), None
+            self.beep_at_ms = self._unless_ringing(self._beep.push(f))
             if self.beep_at_ms is not None and self.verdict is not None:
                 # A beep after the decision: keep it for V3 (leave a message).
                 self.verdict = _with_beep(self.verdict, self.beep_at_ms)
@@ -262,6 +258,15 @@ class DialbackAmd:
         self._run = 0
         self._silence_run += 1
 
+    def _unless_ringing(self, beep_ms: int | None) -> int | None:
+        """A beep whose tone began before anyone spoke is ringing, not a greeting's
+        end (V3): the beep detector starts again for the greeting's own beep."""
+        first = self._first_word_ms
+        if beep_ms is not None and (first is None or first >= beep_ms):
+            self._beep = BeepDetector()
+            return None
+        return beep_ms
+
     def _follow_ringback(self, f: FrameFeatures) -> None:
         """Before the first word: move the far end's answer past in-band ringback."""
         if _dual_tone(f):
@@ -296,7 +301,7 @@ class DialbackAmd:
         """The verdict at the end of the audio (a short clip, a hang-up)."""
         if self._beep is not None and self.beep_at_ms is None:
             # A beep cut off by the end of the audio still counts (V3).
-            self.beep_at_ms = self._beep.finish()
+            self.beep_at_ms = self._unless_ringing(self._beep.finish())
             if self.beep_at_ms is not None and self.verdict is not None:
                 self.verdict = _with_beep(self.verdict, self.beep_at_ms)
             elif self.beep_at_ms is not None:
